@@ -1,0 +1,3 @@
+from sipantau.cli import app
+
+app(prog_name="python -m sipantau")

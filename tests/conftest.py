@@ -1,0 +1,110 @@
+"""Fixtures that build real databases: every database test runs on SQLite and on
+PostgreSQL (a fresh database per run, dropped afterwards).
+
+PostgreSQL comes from SIPANTAU_TEST_PG_URL (default: postgres@127.0.0.1:5432/test,
+used only to create and drop the per-run database). When it cannot be reached the
+PostgreSQL half is skipped, unless SIPANTAU_REQUIRE_PG=1 (as in CI), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from sipantau import models as m
+from sipantau.auth import Actor, create_user
+from sipantau.db import make_engine, migrate, write_tx
+from sipantau.reference import load_reference
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = os.environ.get("SIPANTAU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Tables emptied between tests, children first; reference data stays.
+DATA_TABLES = [m.AuditLog, m.Document, m.NphdDisbursement, m.NphdAgreement, m.ObstacleAction, m.Obstacle,
+               m.StageStatus, m.StageReport, m.Meta, m.User]
+
+
+def _pg_database(tag: str):
+    """Create a throwaway PostgreSQL database; returns (url, drop)."""
+    name = f"sipantau_{tag}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+        admin.dispose()
+        if os.environ.get("SIPANTAU_REQUIRE_PG") == "1":
+            pytest.fail(f"PostgreSQL required (SIPANTAU_REQUIRE_PG=1) but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {PG_ADMIN_URL}: {exc}")
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False), drop
+
+
+def _database(backend: str, tmp_path_factory, tag: str):
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp(tag) / "sipantau.db"
+        return f"sqlite:///{path}", lambda: None
+    return _pg_database(tag)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend_engine(request, tmp_path_factory):
+    """A migrated database with reference data, one per backend for the session."""
+    url, drop = _database(request.param, tmp_path_factory, "unit")
+    engine = make_engine(url)
+    migrate(engine)
+    with write_tx(engine) as conn:
+        load_reference(conn)
+    yield engine
+    engine.dispose()
+    drop()
+
+
+@pytest.fixture
+def engine(backend_engine):
+    """The session database with every report table empty."""
+    with write_tx(backend_engine) as conn:
+        for model in DATA_TABLES:
+            conn.execute(model.__table__.delete())
+    return backend_engine
+
+
+def _user(engine, username: str, role: str, region: str | None) -> Actor:
+    with write_tx(engine) as conn:
+        return create_user(conn, username, username, role, region)
+
+
+@pytest.fixture
+def admin(engine) -> Actor:
+    return _user(engine, "admin", "admin_pusat", None)
+
+
+@pytest.fixture
+def op_pangkep(engine) -> Actor:
+    return _user(engine, "op.pangkep", "operator_kabkota", "73.10")
+
+
+@pytest.fixture
+def op_sulsel(engine) -> Actor:
+    return _user(engine, "op.sulsel", "operator_provinsi", "73")
+
+
+@pytest.fixture(scope="session")
+def frozen_today():
+    """Write-side checks compare with today; the suite's fixtures live in 2024."""
+    return date(2024, 12, 31)
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch, frozen_today):
+    monkeypatch.setattr("sipantau.reports.today", lambda: frozen_today)
