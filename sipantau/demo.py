@@ -25,7 +25,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
 from sipantau import models as m
-from sipantau.auth import create_user, get_actor
+from sipantau.auth import Actor, create_user, get_actor
 from sipantau.db import write_tx
 from sipantau.readiness import election_regions, election_stages
 from sipantau.reports import rebuild_stage_status
@@ -75,8 +75,7 @@ def seed_demo(engine: Engine, reports: int | None = None, seed: int = 2024, unti
     with write_tx(engine) as conn:
         if has_reports(conn):
             raise RuntimeError("Basis data sudah berisi laporan; demo hanya diisikan ke basis data kosong.")
-        system = get_actor(conn, SYSTEM_USER) or create_user(conn, SYSTEM_USER, "Pembuat data demo", "admin_pusat")
-        conn.execute(m.User.__table__.update().where(m.User.username == SYSTEM_USER).values(active=False))
+        system = _system_actor(conn)
         if accounts:
             for username, name, role, region in DEMO_ACCOUNTS:
                 if get_actor(conn, username) is None:
@@ -92,6 +91,17 @@ def seed_demo(engine: Engine, reports: int | None = None, seed: int = 2024, unti
             entity_id=None, region_code=None, before=None,
             after=json.dumps(result.__dict__ | {"seed": seed, "until": until.isoformat()})))
     return result
+
+
+def _system_actor(conn: Connection) -> Actor:
+    """The (inactive, log-in-less) author of every synthetic row."""
+    users = m.User.__table__
+    row = conn.execute(select(users.c.id).where(users.c.username == SYSTEM_USER)).first()
+    if row:
+        return Actor(row.id, SYSTEM_USER, "admin_pusat", None)
+    actor = create_user(conn, SYSTEM_USER, "Pembuat data demo", "admin_pusat")
+    conn.execute(users.update().where(users.c.id == actor.id).values(active=False))
+    return actor
 
 
 def _set_meta(conn: Connection, key: str, value: str) -> None:
@@ -215,7 +225,8 @@ class _Plan:
 
     def _obstacles(self, election_code: str, regs: pd.DataFrame, stages: pd.DataFrame, hist: pd.DataFrame) -> None:
         rng = self.rng
-        cats = pd.read_sql(select(m.ObstacleCategory.code), self.conn)["code"].tolist()
+        # Weather and geography obstacles are kept for remote offices (below).
+        cats = [c for c in pd.read_sql(select(m.ObstacleCategory.code), self.conn)["code"] if c != "alam"]
         lag = hist["expected"] - hist["progress"]
         hist = hist.assign(remote=regs["remote"].to_numpy()[hist["r"]])
         p = np.where(lag > 20, 0.08, 0.01) * np.where(hist["remote"], 2.0, 1.0)

@@ -320,9 +320,11 @@ def obstacles_as_of(conn: Connection, election_code: str, as_of: date) -> pd.Dat
                  .join(ob, ob.c.id == oa.c.obstacle_id)
                  .where(ob.c.election_code == election_code, oa.c.action_date <= as_of,
                         oa.c.new_status.is_not(None)), dates=("action_date",))
-    last = acts.sort_values(["action_date", "id"]).groupby("obstacle_id").tail(1).set_index("obstacle_id")
-    df["status"] = df["id"].map(last["new_status"]).fillna("baru")
-    df["status_date"] = df["id"].map(last["action_date"])
+    last = (acts.sort_values(["action_date", "id"]).groupby("obstacle_id").tail(1)
+            .set_index("obstacle_id")[["new_status", "action_date"]])
+    last = df[["id"]].join(last, on="id")
+    df["status"] = last["new_status"].fillna("baru")
+    df["status_date"] = last["action_date"]
     df["open"] = df["status"] != "selesai"
     df["age_days"] = (pd.Timestamp(as_of) - df["found_date"]).dt.days
     df["age_bucket"] = pd.cut(df["age_days"], bins=[-1] + [b[1] for b in AGE_BUCKETS],

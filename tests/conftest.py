@@ -108,3 +108,19 @@ def frozen_today():
 @pytest.fixture(autouse=True)
 def _today(monkeypatch, frozen_today):
     monkeypatch.setattr("sipantau.reports.today", lambda: frozen_today)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def demo_engine(request, tmp_path_factory):
+    """A small demo history (about 30,000 reports) per backend, for read-side tests."""
+    from sipantau.demo import seed_demo
+
+    url, drop = _database(request.param, tmp_path_factory, "demo")
+    engine = make_engine(url)
+    migrate(engine)
+    with write_tx(engine) as conn:
+        load_reference(conn)
+    seed_demo(engine, reports=30_000)
+    yield engine
+    engine.dispose()
+    drop()
