@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import func, select
 
+from sipantau import cli_boundaries, cli_users
 from sipantau import models as m
 from sipantau.config import settings
 from sipantau.db import get_engine, migrate, write_tx
@@ -17,6 +18,8 @@ from sipantau.reference import load_reference
 
 app = typer.Typer(help="Sipantau: pemantauan tahapan pemilu dan pilkada.", no_args_is_help=True,
                   add_completion=False)
+app.add_typer(cli_boundaries.app, name="boundaries")
+app.add_typer(cli_users.app, name="users")
 
 # Report tables, children first: what `demo --replace` empties.
 REPORT_TABLES = [m.AuditLog, m.Document, m.NphdDisbursement, m.NphdAgreement, m.ObstacleAction, m.Obstacle,

@@ -119,7 +119,9 @@ class _Plan:
     def run(self, reports: int | None) -> DemoResult:
         frames = {e.code: self._election_frames(e.code) for e in self.elections.itertuples()}
         natural = sum(self._cell_days(regs, stages) for regs, stages in frames.values()) / 7
-        step = 7.0 if reports is None else max(1 / 48, 7.0 * natural / reports)
+        # Fewer reports than the weekly history: a random subset of it (dates still reach
+        # `until`); more: offices report more often, down to every half hour.
+        step = 7.0 if reports is None or reports <= natural else max(1 / 48, 7.0 * natural / reports)
         for e in self.elections.itertuples():
             regs, stages = frames[e.code]
             share = None if reports is None else reports * self._cell_days(regs, stages) / 7 / natural

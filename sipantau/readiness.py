@@ -470,16 +470,61 @@ def rankings(conn: Connection, election_code: str, as_of: date, compare_days: in
 
 
 def _ranked(snap: Snapshot) -> dict[str, pd.DataFrame]:
-    idx = readiness_index(snap)
-    provinces = rollup(idx, snap.names, mean_cols=["index", *INDEX_WEIGHTS])
-    provinces = provinces[provinces["level"] == "province"].copy()
-    provinces["rank"] = rank(provinces["index"])
-    regencies = idx[idx["level"] == "regency"].copy()
-    regencies["rank"] = rank(regencies["index"])
-    regencies["rank_in_province"] = regencies.groupby("province_code")["index"].transform(
-        lambda s: rank(s)).astype("Int64")
+    offices = region_metrics(snap)
+    provinces = province_metrics(snap, offices)
+    regencies = offices[offices["level"] == "regency"]
     return {"provinces": provinces.sort_values(["rank", "region_code"]).reset_index(drop=True),
             "regencies": regencies.sort_values(["rank", "region_code"]).reset_index(drop=True)}
+
+
+# ---- map metrics -------------------------------------------------------------------
+
+# What a map or ranking can colour regions by: (Indonesian, English, higher is better).
+METRICS = {
+    "progress": ("Progres tahapan", "Stage progress", True),
+    "lag": ("Selisih terhadap jadwal (poin)", "Lag against schedule (points)", False),
+    "index": ("Indeks kesiapan", "Readiness index", True),
+    "compliance": ("Kepatuhan pelaporan", "Reporting compliance", True),
+    "obstacles": ("Hambatan terbuka", "Open obstacles", False),
+    "nphd_realised": ("Realisasi NPHD", "NPHD disbursed", True),
+}
+
+
+def region_metrics(snap: Snapshot, stage_ids: list[int] | None = None) -> pd.DataFrame:
+    """Every office with every map metric, its class and its ranks (by readiness index)."""
+    summary = snap.region_summary(stage_ids).set_index("region_code")
+    idx = readiness_index(snap).set_index("region_code")
+    out = idx[["name", "level", "kind", "province_code", "index", *INDEX_WEIGHTS]].copy()
+    out[["progress", "expected", "lag", "class"]] = summary[["progress", "expected", "lag", "class"]]
+    out["compliance"] = snap.compliance.set_index("region_code")["on_time_rate"]
+    out["days_silent"] = snap.compliance.set_index("region_code")["days_silent"]
+    open_ = snap.obstacles[snap.obstacles["open"]]
+    out["obstacles"] = open_.groupby("region_code").size().reindex(out.index).fillna(0).astype(int)
+    if snap.has_nphd and not snap.nphd.empty:
+        n = snap.nphd.groupby("region_code")[["agreed_value", "realised"]].sum()
+        out["nphd_realised"] = (100 * n["realised"] / n["agreed_value"].replace(0, np.nan)).reindex(
+            out.index).round(1)
+    else:
+        out["nphd_realised"] = np.nan
+    # Regencies and cities are ranked among themselves; province offices roll up instead.
+    regency_index = out["index"].where(out["level"] == "regency")
+    out["rank"] = rank(regency_index)
+    out["rank_in_province"] = regency_index.groupby(out["province_code"]).transform(rank).astype("Int64")
+    return out.reset_index()
+
+
+def province_metrics(snap: Snapshot, offices: pd.DataFrame) -> pd.DataFrame:
+    """Province rows by the documented roll-up, ranked by readiness index."""
+    means = ["index", "progress", "expected", "lag", "compliance", "nphd_realised", *INDEX_WEIGHTS]
+    prov = rollup(offices, snap.names, mean_cols=means, sum_cols=["obstacles"])
+    prov = prov[prov["level"] == "province"].copy()
+    prov[means] = prov[means].astype(float).round(1)
+    classes = offices.assign(province_code=offices["region_code"].str[:2])
+    counts = pd.crosstab(classes["province_code"], classes["class"]).reindex(columns=CLASSES, fill_value=0)
+    prov = prov.join(counts, on="region_code")
+    prov["class"] = classify(prov["lag"], prov["expected"], prov["lag"].notna(), pd.Series("", index=prov.index))
+    prov["rank"] = rank(prov["index"])
+    return prov.reset_index(drop=True)
 
 
 # ---- the national picture ---------------------------------------------------------
@@ -520,6 +565,9 @@ def national(conn: Connection, election_code: str, as_of: date, cfg: Settings | 
 
 
 def default_as_of(conn: Connection, election_code: str, today: date) -> date:
-    """Today, or the last day with reports when the election's data end earlier."""
+    """Today, or the last day with reports when the election's data end earlier, but
+    never after its last stage ends (a finished election opens on its last stage day)."""
     latest = latest_situation_date(conn, election_code)
-    return min(today, latest) if latest else today
+    last_stage = conn.execute(select(func.max(st.c.end_date)).where(st.c.election_code == election_code)).scalar()
+    days = [today] + [pd.Timestamp(d).date() for d in (latest, last_stage) if d is not None]
+    return min(days) if latest else today

@@ -1,0 +1,33 @@
+"""Ringkasan nasional: the national picture for the chosen election and date."""
+
+import streamlit as st
+
+from sipantau import display, i18n, webapp
+
+f = st.session_state["filters"]
+if f is None:
+    st.stop()
+nat = webapp.national(f.election_code, f.as_of, f.version)
+
+st.title(f.t("national_picture"))
+st.caption(f"{f.t('app_subtitle')}  \n{f.t('as_of')} **{i18n.day(f.as_of, f.lang)}**")
+
+with st.container(horizontal=True):
+    for h in display.headlines(nat, f.lang, f.stage_id):
+        st.metric(h.label, h.value, help=h.help, border=True)
+
+st.subheader(f.t("active_stages") if f.stage_id is None else f.t("stage"))
+table = display.stage_table(nat, f.lang, f.stage_id)
+if table.empty:
+    st.info(f.t("no_active_stages"))
+else:
+    st.dataframe(table, hide_index=True)
+
+left, right = st.columns(2)
+with left:
+    st.subheader(f.t("by_severity"))
+    st.bar_chart(display.obstacles_by_severity(nat, f.lang), horizontal=True, y_label="", x_label="")
+with right:
+    if not nat.nphd.empty:
+        st.subheader(f.t("nphd_title"))
+        st.dataframe(display.nphd_table(nat, f.lang), hide_index=True)
