@@ -32,6 +32,8 @@ class Settings:
     lag_critical: float = 25.0
     # Offices are asked to report at least once per cadence (days).
     report_cadence_days: int = 7
+    # Read-only pages without login (only on a trusted network).
+    public_read: bool = False
 
 
 def _secrets() -> dict:
@@ -61,6 +63,7 @@ def settings() -> Settings:
         lag_behind=float(_get("lag_behind", s, "10")),
         lag_critical=float(_get("lag_critical", s, "25")),
         report_cadence_days=int(_get("report_cadence_days", s, "7")),
+        public_read=_get("public_read", s, "0").lower() in ("1", "true", "yes", "ya"),
     )
 
 

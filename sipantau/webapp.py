@@ -15,11 +15,11 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import func, select
 
-from sipantau import i18n, readiness
+from sipantau import auth, i18n, readiness
 from sipantau import models as m
 from sipantau.config import settings, today
 from sipantau.db import get_engine
-from sipantau.demo import is_demo
+from sipantau.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, is_demo
 
 
 def engine():
@@ -116,6 +116,81 @@ def sidebar_filters() -> Filters | None:
     return Filters(election_code, stage_id or None, as_of, current, version)
 
 
-def demo_banner() -> None:
-    if demo_database(data_version()):
-        st.warning(t("demo_banner"), icon=":material/science:")
+def public_read() -> bool:
+    return settings().public_read
+
+
+def demo_banner(show_accounts: bool = False) -> None:
+    if not demo_database(data_version()):
+        return
+    text = t("demo_banner")
+    if show_accounts:
+        names = ", ".join(f"`{name}`" for name, *_ in DEMO_ACCOUNTS)
+        text += f"  \n{t('demo_accounts')}: {names} — {t('password')} `{DEMO_PASSWORD}`"
+    st.warning(text, icon=":material/science:")
+
+
+# ---- who is here ------------------------------------------------------------------
+
+
+def current_actor() -> auth.Actor | None:
+    """The logged-in user, re-read from the database on every run (a disabled account
+    loses its session at once); None after `SIPANTAU_SESSION_TIMEOUT_MINUTES` idle."""
+    clock = auth.SessionClock()
+    actor = st.session_state.get("actor")
+    if actor is None:
+        actor = _oidc_actor()
+    if actor is None:
+        return None
+    if clock.is_expired(st.session_state.get("last_seen")):
+        logout(expired=True)
+        return None
+    with engine().connect() as conn:
+        fresh = auth.get_actor(conn, actor.username)
+    if fresh is None:
+        logout()
+        return None
+    st.session_state["actor"] = fresh
+    st.session_state["last_seen"] = clock.now()
+    return fresh
+
+
+def _oidc_actor() -> auth.Actor | None:
+    """Where an OIDC provider is configured ([auth] in secrets.toml), `st.login` signs
+    people in and the user table gives their role, by e-mail."""
+    if not getattr(st.user, "is_logged_in", False) or st.user.get("email_verified") is False:
+        return None
+    with engine().connect() as conn:
+        actor = auth.actor_for_email(conn, st.user.get("email"))
+    if actor is not None:
+        auth.record_oidc_login(engine(), actor)
+        st.session_state["actor"] = actor
+        st.session_state["last_seen"] = auth.SessionClock.now()
+    return actor
+
+
+def login(username: str, password: str) -> str | None:
+    """Sign in; returns the refusal message, or None when signed in."""
+    try:
+        actor = auth.authenticate(engine(), username.strip().lower(), password)
+    except auth.LoginFailed as exc:
+        return exc.message
+    st.session_state["actor"] = actor
+    st.session_state["last_seen"] = auth.SessionClock.now()
+    return None
+
+
+def logout(expired: bool = False) -> None:
+    for key in ("actor", "last_seen"):
+        st.session_state.pop(key, None)
+    if expired:
+        st.session_state["session_expired"] = True
+    if getattr(st.user, "is_logged_in", False):
+        st.logout()
+
+
+def oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:
+        return False

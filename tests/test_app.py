@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from sipantau.config import ROOT, settings
 from sipantau.db import make_engine, migrate, write_tx
-from sipantau.demo import seed_demo
+from sipantau.demo import DEMO_PASSWORD, seed_demo
 from sipantau.reference import load_reference
 
 
@@ -29,6 +29,7 @@ def app_db(tmp_path_factory):
 def app(app_db, monkeypatch):
     monkeypatch.setenv("SIPANTAU_DATABASE_URL", app_db)
     monkeypatch.setenv("SIPANTAU_LANG", "id")
+    monkeypatch.setenv("SIPANTAU_PUBLIC_READ", "1")
     settings.cache_clear()
     yield AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     settings.cache_clear()
@@ -64,3 +65,21 @@ def test_a_link_replays_a_past_day_in_english(app):
     assert "1 September 2024" in at.caption[0].value
     assert at.title[0].value == "National picture"
     assert "Regions reporting" in {m.label for m in at.metric}
+
+
+def test_login_required_by_default_and_demo_accounts_shown(app, monkeypatch):
+    monkeypatch.setenv("SIPANTAU_PUBLIC_READ", "0")
+    settings.cache_clear()
+    at = app.run()
+    assert not at.exception
+    assert at.title[0].value == "Masuk ke Sipantau" and not at.metric
+    assert any("operator.pangkep" in w.value for w in at.warning)
+    at.text_input[0].input("admin")
+    at.text_input[1].input("salah-sandi-sekali")
+    at.button[0].click().run()
+    assert at.error[0].value == "Nama pengguna atau kata sandi salah."
+    at.text_input[1].input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.title[0].value == "Gambaran nasional"
+    assert any("admin" in c.value for c in at.sidebar.caption)

@@ -1,0 +1,24 @@
+"""Masuk: local account, or the organisation's sign-in (OIDC) where configured."""
+
+import streamlit as st
+
+from sipantau import webapp
+
+t = webapp.t
+st.title(t("login_title"))
+if st.session_state.pop("session_expired", False):
+    st.info(t("session_expired"))
+
+with st.form("login", border=True, width=420):
+    username = st.text_input(t("username"), autocomplete="username")
+    password = st.text_input(t("password"), type="password", autocomplete="current-password")
+    submitted = st.form_submit_button(t("login_button"), type="primary", width="stretch")
+if submitted:
+    refusal = webapp.login(username, password)
+    if refusal:
+        st.error(refusal)
+    else:
+        st.rerun()
+
+if webapp.oidc_configured():
+    st.button(t("login_oidc"), on_click=st.login, icon=":material/badge:")
