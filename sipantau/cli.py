@@ -23,7 +23,7 @@ app.add_typer(cli_users.app, name="users")
 
 # Report tables, children first: what `demo --replace` empties.
 REPORT_TABLES = [m.AuditLog, m.Document, m.NphdDisbursement, m.NphdAgreement, m.ObstacleAction, m.Obstacle,
-                 m.StageStatus, m.StageReport]
+                 m.StageStatus, m.ReportDay, m.StageReport]
 
 
 def _url(database_url: str | None) -> str:

@@ -189,7 +189,7 @@ class _Plan:
             df["stage_id"] = s.stage_id
             parts.append(df)
         hist = pd.concat(parts, ignore_index=True)
-        hist = self._drop_silences(hist, regs)
+        full = hist = self._drop_silences(hist, regs)
         if target is not None and len(hist) > target:
             hist = hist.sample(n=int(target), random_state=int(rng.integers(2**31))).sort_index()
         lag = hist["expected"] - hist["progress"]
@@ -209,7 +209,9 @@ class _Plan:
         })
         bulk_insert(self.conn, m.StageReport.__table__, out)
         self.counts["stage_reports"] += len(out)
-        return hist
+        # Obstacles come from the untrimmed history, thinned by reporting density, so a
+        # benchmark's history holds about as many obstacles as the default one.
+        return full.iloc[::max(1, round(7 / step))]
 
     def _drop_silences(self, hist: pd.DataFrame, regs: pd.DataFrame) -> pd.DataFrame:
         first = pd.Timestamp(min(hist["situation_date"]))

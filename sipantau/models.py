@@ -4,7 +4,8 @@ Reference tables (region, election, stage, code lists) are loaded from
 data/reference/. Report tables are append-only: a correction is a new row whose
 `replaces_id` names the row it corrects; nothing is updated in place except the
 derived `stage_status` (latest report per region and stage, kept in the same
-transaction as each write so that national frames never read the history) and an
+transaction as each write so that national frames never read the history), the
+derived `report_day` (which days each office reported) and an
 obstacle's current `status`, whose every change is an `obstacle_action` row.
 """
 
@@ -190,6 +191,18 @@ class StageStatus(Base):
     situation_date: Mapped[date] = mapped_column(Date)
     progress: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16))
+
+
+class ReportDay(Base):
+    """Derived: the days on which an office reported in an election. Reporting
+    compliance reads this (≤ offices × days) instead of the report history, so its
+    cost does not grow with how many reports a day holds."""
+
+    __tablename__ = "report_day"
+    __table_args__ = (Index("ix_report_day_election_date", "election_code", "situation_date"),)
+    election_code: Mapped[str] = mapped_column(ForeignKey("election.code"), primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), primary_key=True)
+    situation_date: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
 class Obstacle(_Written, Base):

@@ -358,13 +358,13 @@ def compliance(conn: Connection, election_code: str, as_of: date, grid: pd.DataF
     cfg = cfg or settings()
     cadence, periods = cfg.report_cadence_days, TIMELINESS_PERIODS
     first_day = as_of - timedelta(days=cadence * periods - 1)
-    stage_ids = grid["stage_id"].unique().tolist()
     # Period 0 is the last `cadence` days up to as_of, period 1 the ones before, …
-    period = case(*[(sr.c.situation_date > as_of - timedelta(days=cadence * (k + 1)), k)
+    rd = m.ReportDay.__table__
+    period = case(*[(rd.c.situation_date > as_of - timedelta(days=cadence * (k + 1)), k)
                     for k in range(periods - 1)], else_=periods - 1)
-    recent = frame(conn, select(sr.c.region_code, func.count(period.distinct()).label("periods")).where(
-        sr.c.situation_date >= first_day, sr.c.situation_date <= as_of, sr.c.stage_id.in_(stage_ids))
-        .group_by(sr.c.region_code))
+    recent = frame(conn, select(rd.c.region_code, func.count(period.distinct()).label("periods")).where(
+        rd.c.election_code == election_code, rd.c.situation_date >= first_day, rd.c.situation_date <= as_of)
+        .group_by(rd.c.region_code))
     on_time = recent.set_index("region_code")["periods"]
     last = grid.groupby("region_code")["situation_date"].max()
     out = grid[["region_code", "province_code", "level"]].drop_duplicates().set_index("region_code")

@@ -44,6 +44,7 @@ MAX_TEXT = 4000
 
 sr = m.StageReport.__table__
 ss = m.StageStatus.__table__
+rd = m.ReportDay.__table__
 ob = m.Obstacle.__table__
 oa = m.ObstacleAction.__table__
 na = m.NphdAgreement.__table__
@@ -243,6 +244,7 @@ def add_stage_report(conn: Connection, actor: Actor, *, region_code: str, stage_
     _lock_cell(conn, region_code, stage_id)
     report_id = conn.execute(sr.insert().values(**row)).inserted_primary_key[0]
     refresh_stage_status(conn, region_code, stage_id)
+    _mark_report_day(conn, election, region_code, situation_date)
     _audit(conn, actor, "koreksi" if replaces_id else "buat", "stage_report", report_id, region_code,
            _row(conn, sr, replaces_id) if replaces_id else None, row)
     return Receipt("stage_report", report_id, row["recorded_at"])
@@ -284,8 +286,19 @@ def refresh_stage_status(conn: Connection, region_code: str, stage_id: int) -> N
     ))
 
 
+def _mark_report_day(conn: Connection, election_code: str, region_code: str, day: date) -> None:
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(insert(rd).values(election_code=election_code, region_code=region_code, situation_date=day)
+                 .on_conflict_do_nothing())
+
+
 def rebuild_stage_status(conn: Connection) -> int:
-    """Recompute the whole current-status table from history (after bulk loads)."""
+    """Recompute the derived tables (current status, report days) from history, after bulk loads."""
+    conn.execute(rd.delete())
+    st = m.Stage.__table__
+    days = (select(st.c.election_code, sr.c.region_code, sr.c.situation_date)
+            .join(st, st.c.id == sr.c.stage_id).distinct())
+    conn.execute(rd.insert().from_select(["election_code", "region_code", "situation_date"], days))
     conn.execute(ss.delete())
     ranked = select(
         sr.c.region_code, sr.c.stage_id, sr.c.id.label("report_id"), sr.c.situation_date, sr.c.progress, sr.c.status,

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("SIPANTAU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # Tables emptied between tests, children first; reference data stays.
 DATA_TABLES = [m.AuditLog, m.Document, m.NphdDisbursement, m.NphdAgreement, m.ObstacleAction, m.Obstacle,
-               m.StageStatus, m.StageReport, m.Meta, m.User]
+               m.StageStatus, m.ReportDay, m.StageReport, m.Meta, m.User]
 
 
 def _pg_database(tag: str):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 19:52:56.710173
+Create Date: 2026-11-29
 """
 
 from alembic import op
@@ -99,6 +99,17 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['region_code'], ['region.code'], name=op.f('fk_election_region_region_code_region')),
     sa.PrimaryKeyConstraint('election_code', 'region_code', name=op.f('pk_election_region'))
     )
+    op.create_table('report_day',
+    sa.Column('election_code', sa.String(length=32), nullable=False),
+    sa.Column('region_code', sa.String(length=8), nullable=False),
+    sa.Column('situation_date', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['election_code'], ['election.code'], name=op.f('fk_report_day_election_code_election')),
+    sa.ForeignKeyConstraint(['region_code'], ['region.code'], name=op.f('fk_report_day_region_code_region')),
+    sa.PrimaryKeyConstraint('election_code', 'region_code', 'situation_date', name=op.f('pk_report_day'))
+    )
+    with op.batch_alter_table('report_day', schema=None) as batch_op:
+        batch_op.create_index('ix_report_day_election_date', ['election_code', 'situation_date'], unique=False)
+
     op.create_table('stage',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('election_code', sa.String(length=32), nullable=False),
@@ -333,6 +344,10 @@ def downgrade() -> None:
 
     op.drop_table('audit_log')
     op.drop_table('stage')
+    with op.batch_alter_table('report_day', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_day_election_date')
+
+    op.drop_table('report_day')
     op.drop_table('election_region')
     op.drop_table('document_requirement')
     op.drop_table('app_user')
