@@ -527,6 +527,49 @@ def province_metrics(snap: Snapshot, offices: pd.DataFrame) -> pd.DataFrame:
     return prov.reset_index(drop=True)
 
 
+# ---- one region: the history behind its numbers ------------------------------------
+
+
+def region_history(conn: Connection, election_code: str, region_code: str, until: date) -> pd.DataFrame:
+    """Every current (not corrected) report of an office in the election up to `until`."""
+    q = (select(sr.c.id, sr.c.stage_id, raw(sr.c.situation_date), sr.c.progress, sr.c.status, sr.c.note,
+                sr.c.source, raw(sr.c.recorded_at), sr.c.replaces_id)
+         .join(st, st.c.id == sr.c.stage_id)
+         .where(st.c.election_code == election_code, sr.c.region_code == region_code,
+                sr.c.situation_date <= until, _not_replaced(sr))
+         .order_by(sr.c.stage_id, sr.c.situation_date, sr.c.id))
+    return frame(conn, q, dates=("situation_date", "recorded_at"))
+
+
+def reporting_days(conn: Connection, election_code: str, region_code: str, until: date) -> pd.Series:
+    rd = m.ReportDay.__table__
+    q = select(raw(rd.c.situation_date)).where(rd.c.election_code == election_code, rd.c.region_code == region_code,
+                                               rd.c.situation_date <= until).order_by(rd.c.situation_date)
+    return frame(conn, q, dates=("situation_date",))["situation_date"]
+
+
+def obstacle_actions(conn: Connection, obstacle_ids: list[int]) -> pd.DataFrame:
+    """Follow-up steps of the given obstacles, oldest first."""
+    oa = m.ObstacleAction.__table__
+    q = (select(oa.c.obstacle_id, raw(oa.c.action_date), oa.c.actor, oa.c.description, oa.c.new_status,
+                oa.c.evidence).where(oa.c.obstacle_id.in_(obstacle_ids)).order_by(oa.c.action_date, oa.c.id))
+    return frame(conn, q, dates=("action_date",))
+
+
+def index_breakdown(row: pd.Series, lang: str = "id") -> pd.DataFrame:
+    """Why a region has its readiness index: each component, its weight and what it adds."""
+    parts = [k for k in INDEX_WEIGHTS if not pd.isna(row.get(k))]
+    total = sum(INDEX_WEIGHTS[k] for k in parts)
+    return pd.DataFrame({
+        "component": parts,
+        "label": [INDEX_LABELS[k][lang == "en"] for k in parts],
+        "score": [float(row[k]) for k in parts],
+        "weight": [round(100 * INDEX_WEIGHTS[k] / total, 1) for k in parts],
+        "points": [round(float(row[k]) * INDEX_WEIGHTS[k] / total, 1) for k in parts],
+        "lost": [round((100 - float(row[k])) * INDEX_WEIGHTS[k] / total, 1) for k in parts],
+    })
+
+
 # ---- the national picture ---------------------------------------------------------
 
 

@@ -192,3 +192,26 @@ def test_national_picture_and_default_date(engine, admin):
     assert (nat.regions_reporting, nat.regions_total) == (1, 545)
     assert kampanye in nat.active["stage_id"].tolist()
     assert nat.nphd.set_index("counterparty_code").loc["POLRI", "not_signed"] == 545
+
+
+def test_index_breakdown_adds_up_to_the_index():
+    row = pd.Series({"jadwal": 80.0, "nphd": float("nan"), "dokumen": 50.0, "ketepatan": 100.0, "hambatan": 65.0})
+    parts = r.index_breakdown(row)
+    assert list(parts["component"]) == ["jadwal", "dokumen", "ketepatan", "hambatan"]  # NPHD does not apply
+    assert parts["weight"].sum() == pytest.approx(100, abs=0.2)
+    expected = (80 * 40 + 50 * 10 + 100 * 15 + 65 * 15) / 80
+    assert parts["points"].sum() == pytest.approx(expected, abs=0.2)
+    assert (parts["points"] + parts["lost"]).tolist() == pytest.approx(parts["weight"].tolist(), abs=0.15)
+
+
+def test_region_history_and_reporting_days(engine, admin):
+    kampanye = sid(engine, "kampanye")
+    first = put(engine, admin, "73.10", kampanye, date(2024, 10, 1), 10)
+    put(engine, admin, "73.10", kampanye, date(2024, 10, 1), 12, replaces_id=first.id)
+    put(engine, admin, "73.10", kampanye, date(2024, 10, 8), 30)
+    put(engine, admin, "73.10", kampanye, date(2024, 11, 8), 70)
+    with engine.connect() as conn:
+        hist = r.region_history(conn, PILKADA, "73.10", date(2024, 10, 31))
+        days = r.reporting_days(conn, PILKADA, "73.10", date(2024, 12, 31))
+    assert hist["progress"].tolist() == [12.0, 30.0]  # the corrected report is gone, November not yet
+    assert [d.date() for d in days] == [date(2024, 10, 1), date(2024, 10, 8), date(2024, 11, 8)]
