@@ -10,6 +10,7 @@ import typer
 from sqlalchemy import func, select
 
 from sipantau import cli_boundaries, cli_users
+from sipantau.cli_import import import_command
 from sipantau import models as m
 from sipantau.config import settings
 from sipantau.db import get_engine, migrate, write_tx
@@ -20,6 +21,7 @@ app = typer.Typer(help="Sipantau: pemantauan tahapan pemilu dan pilkada.", no_ar
                   add_completion=False)
 app.add_typer(cli_boundaries.app, name="boundaries")
 app.add_typer(cli_users.app, name="users")
+app.command("import")(import_command)
 
 # Report tables, children first: what `demo --replace` empties.
 REPORT_TABLES = [m.AuditLog, m.Document, m.NphdDisbursement, m.NphdAgreement, m.ObstacleAction, m.Obstacle,

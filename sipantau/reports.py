@@ -418,6 +418,13 @@ def _disbursed(conn: Connection, agreement: dict, excluding: int | None = None) 
     return int(conn.execute(q).scalar())
 
 
+def _tranche_recorded(conn: Connection, agreement: dict, tranche: int) -> bool:
+    versions = select(na.c.id).where(*(na.c[k] == agreement[k] for k in ("election_code", "region_code",
+                                                                         "counterparty_code")))
+    q = select(nd.c.id).where(nd.c.agreement_id.in_(versions), nd.c.tranche == tranche, _not_replaced(nd))
+    return conn.execute(q.limit(1)).first() is not None
+
+
 def add_nphd_agreement(conn: Connection, actor: Actor, *, election_code: str, region_code: str,
                        counterparty_code: str, agreed_value: int, signed_date: date | None = None, note: str = "",
                        replaces_id: int | None = None, source: str = "form",
@@ -482,6 +489,8 @@ def add_nphd_disbursement(conn: Connection, actor: Actor, *, agreement_id: int, 
         errors["jumlah"] = "harus bilangan bulat rupiah lebih dari 0."
     _check_date(errors, "tanggal pencairan", disbursed_date, not_before=agreement["signed_date"])
     _check_replaces(conn, errors, nd, replaces_id, {"agreement_id": agreement_id})
+    if "tahap" not in errors and replaces_id is None and _tranche_recorded(conn, agreement, tranche):
+        errors["tahap"] = f"pencairan tahap {tranche} sudah tercatat; kirim sebagai koreksi bila berubah."
     if "jumlah" not in errors and not errors.get("NPHD"):
         paid = _disbursed(conn, agreement, excluding=replaces_id)
         if paid + amount > agreement["agreed_value"]:

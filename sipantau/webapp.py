@@ -15,9 +15,9 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import func, select
 
-from sipantau import auth, i18n, readiness
+from sipantau import auth, charts, geo, i18n, readiness
 from sipantau import models as m
-from sipantau.config import settings, today
+from sipantau.config import ROOT, settings, today
 from sipantau.db import get_engine
 from sipantau.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, is_demo
 
@@ -61,10 +61,49 @@ def demo_database(version: int) -> bool:
         return is_demo(conn)
 
 
+# Snapshots are cached per (election, day, data version): maps, lists and rankings
+# of one view share one computation.
+@st.cache_data(show_spinner=False, max_entries=16)
+def snapshot(election_code: str, as_of: date, version: int) -> readiness.Snapshot:
+    with engine().connect() as conn:
+        return readiness.snapshot(conn, election_code, as_of)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def national(election_code: str, as_of: date, version: int) -> readiness.NationalPicture:
     with engine().connect() as conn:
-        return readiness.national(conn, election_code, as_of)
+        return readiness.national(conn, election_code, as_of, snap=snapshot(election_code, as_of, version))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def metrics(election_code: str, as_of: date, stage_id: int | None, version: int):
+    """(offices, provinces) with every map metric, for the chosen stage or the active ones."""
+    snap = snapshot(election_code, as_of, version)
+    offices = readiness.region_metrics(snap, [stage_id] if stage_id else None)
+    return offices, readiness.province_metrics(snap, offices)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def rankings(election_code: str, as_of: date, compare_days: int, version: int) -> dict[str, pd.DataFrame]:
+    with engine().connect() as conn:
+        return readiness.rankings(conn, election_code, as_of, compare_days,
+                                  snap=snapshot(election_code, as_of, version))
+
+
+@st.cache_data(show_spinner=False)
+def code_list(name: str, version: int) -> pd.DataFrame:
+    """A reference code table: obstacle_category, severity, counterparty, document_requirement."""
+    table = m.Base.metadata.tables[name]
+    with engine().connect() as conn:
+        return readiness.frame(conn, select(table))
+
+
+@st.cache_data(show_spinner=False)
+def pilkada_codes(version: int) -> set[str]:
+    """Regions holding Pilkada Serentak 2024 (the reference flag), for peer groups."""
+    with engine().connect() as conn:
+        regions = readiness.regions(conn)
+    return set(regions.loc[regions["pilkada_2024"].astype(bool), "code"])
 
 
 # ---- filters and language ---------------------------------------------------------
@@ -194,3 +233,122 @@ def oidc_configured() -> bool:
         return "auth" in st.secrets
     except FileNotFoundError:
         return False
+
+
+# ---- moving between views ---------------------------------------------------------
+
+# Query parameters that make up a view; a drill-down keeps them and adds its own.
+VIEW_PARAMS = ("bahasa", "pemilihan", "tahapan", "tanggal", "metrik", "tampilan", "kelas")
+
+
+def go_to(page: str, **choice: str) -> None:
+    """Open another page on the same view (filters kept) with its picker set, e.g.
+    go_to("pages/province.py", provinsi="73"). The picker's widget state is set, not
+    the URL: a bound widget writes its own (readable) value to the URL when it renders."""
+    keep = {k: st.query_params[k] for k in VIEW_PARAMS if k in st.query_params}
+    for key, value in choice.items():
+        st.session_state[key] = value
+    st.switch_page(page, query_params=keep)
+
+
+def selected_row(event, frame: pd.DataFrame, column: str) -> str | None:
+    """The value of `column` in the row picked in an st.dataframe selection, if any."""
+    rows = getattr(getattr(event, "selection", None), "rows", None) or []
+    return str(frame.iloc[rows[0]][column]) if rows else None
+
+
+# ---- map geometry -----------------------------------------------------------------
+
+STATIC_GEO = ROOT / "static" / "geo"
+
+
+def boundaries_available() -> bool:
+    return geo.source_path(geo.boundaries_dir(), "province").exists()
+
+
+@st.cache_resource(show_spinner=False)
+def _static_layers(directory: str) -> bool:
+    """Write the prepared layers once per process as static files; the browser fetches
+    each once and every later rerun sends only codes and values."""
+    geo.write_static_geojson(STATIC_GEO, directory)
+    return True
+
+
+def geo_url(level: str, province_code: str | None = None) -> str | None:
+    """URL of a prepared layer, or None when no boundaries are installed (tile-grid map)."""
+    if not boundaries_available():
+        return None
+    _static_layers(str(geo.boundaries_dir()))
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    name = "provinces" if level == "province" else f"regencies-{province_code}" if province_code else "regencies"
+    return f"{'/' + base if base else ''}/app/static/geo/{name}.geojson"
+
+
+@st.cache_data(show_spinner=False)
+def layer_bounds(level: str, province_code: str | None, directory: str) -> tuple:
+    """Only the bounds stay in memory across reruns, not the geometry."""
+    return tuple(charts.layer_bounds(geo.prepared_geojson(level, province_code, directory)))
+
+
+@st.cache_data(show_spinner=False)
+def codes_with_boundary(directory: str) -> frozenset[str]:
+    """Regency codes that have a polygon; the others are listed as "tanpa batas wilayah"."""
+    return frozenset(str(f["id"]) for f in geo.prepared_geojson("regency", None, directory)["features"])
+
+
+@dataclass(frozen=True)
+class MapView:
+    metric: str
+    tiles: bool
+    classes: bool
+
+
+def map_controls(f: Filters) -> MapView:
+    """Metric, map or tile grid, classes or scale: in the URL like the filters."""
+    metric_names = {k: v[f.lang == "en"] for k, v in readiness.METRICS.items()}
+    has_map = boundaries_available()
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        metric = st.selectbox(t("metric"), options=list(metric_names), format_func=metric_names.get,
+                              key="metrik", bind="query-params")
+        tiles = st.segmented_control(t("view"), options=["peta", "ubin"], default="peta" if has_map else "ubin",
+                                     format_func=lambda v: t("view_" + v), key="tampilan", bind="query-params",
+                                     disabled=not has_map)
+        classes = st.toggle(t("show_classes"), key="kelas", bind="query-params",
+                            help=t("show_classes_help"))
+    return MapView(metric, tiles == "ubin" or not has_map, classes)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def region_history(election_code: str, region_code: str, as_of: date, version: int) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return readiness.region_history(conn, election_code, region_code, as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def reporting_days(election_code: str, region_code: str, as_of: date, version: int) -> pd.Series:
+    with engine().connect() as conn:
+        return readiness.reporting_days(conn, election_code, region_code, as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def obstacle_actions(obstacle_ids: tuple[int, ...], version: int) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return readiness.obstacle_actions(conn, list(obstacle_ids))
+
+
+def metric_columns(metric: str) -> dict:
+    """Column layout for `display.metric_table`: whole numbers (no decimal separator to
+    localise in a sortable column), bars for 0–100 metrics."""
+    label = readiness.METRICS[metric][lang() == "en"]
+    if metric in ("lag", "obstacles"):
+        value = st.column_config.NumberColumn(label, format="%.0f")
+    else:
+        value = st.column_config.ProgressColumn(label, format="%.0f", min_value=0, max_value=100)
+    return {
+        "region_code": None,
+        "name": st.column_config.TextColumn(t("region")),
+        "value": value,
+        "class": st.column_config.TextColumn(t("class_col"), width="small"),
+        "rank": st.column_config.NumberColumn(t("rank"), format="%d", width="small"),
+        "obstacles": st.column_config.NumberColumn(t("open_obstacles_short"), format="%d", width="small"),
+    }

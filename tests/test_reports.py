@@ -196,6 +196,9 @@ def test_nphd_disbursements_checked_against_agreement(engine, op_pangkep):
         record_nphd_disbursement(engine, op_pangkep, agreement_id=ag.id, tranche=2, amount=20_000_000_000,
                                  disbursed_date=date(2024, 3, 1))
     assert "melebihi nilai NPHD Rp30.000.000.000" in info.value.errors["jumlah"]
+    with pytest.raises(InvalidInput, match="tahap 1 sudah tercatat"):
+        record_nphd_disbursement(engine, op_pangkep, agreement_id=ag.id, tranche=1, amount=1_000,
+                                 disbursed_date=date(2023, 11, 21))
     with pytest.raises(InvalidInput, match="sudah tercatat"):
         record_nphd_agreement(engine, op_pangkep, election_code="pilkada-2024", region_code="73.10",
                               counterparty_code="KPU", agreed_value=1)

@@ -1,0 +1,42 @@
+"""Peta kesiapan: provinces coloured by a metric; a click drills into a province."""
+
+import streamlit as st
+
+from sipantau import charts, display, geo, i18n, webapp
+
+f = st.session_state["filters"]
+if f is None:
+    st.stop()
+t = f.t
+st.title(t("page_map"))
+st.caption(f"{t('as_of')} **{i18n.day(f.as_of, f.lang)}** · {t('map_pick_hint')}")
+
+nat = webapp.national(f.election_code, f.as_of, f.version)
+with st.container(horizontal=True):
+    for h in display.headlines(nat, f.lang, f.stage_id):
+        st.metric(h.label, h.value, help=h.help, border=True)
+
+view = webapp.map_controls(f)
+if not webapp.boundaries_available():
+    st.info(t("no_boundaries"))
+offices, provinces = webapp.metrics(f.election_code, f.as_of, f.stage_id, f.version)
+
+left, right = st.columns([3, 2])
+with left:
+    if view.tiles:
+        fig = charts.tile_map(provinces, view.metric, f.lang, view.classes)
+    else:
+        fig = charts.choropleth(provinces, view.metric, f.lang, webapp.geo_url("province"), level="province",
+                                classes=view.classes, width=520,
+                                bounds=webapp.layer_bounds("province", None, str(geo.boundaries_dir())))
+    event = st.plotly_chart(fig, key="peta_nasional", on_select="rerun", selection_mode="points",
+                            config={"displaylogo": False, "scrollZoom": False})
+    if codes := charts.selected_codes(event):
+        webapp.go_to("pages/province.py", provinsi=codes[0])
+with right:
+    table = display.metric_table(provinces, view.metric, f.lang)
+    picked = st.dataframe(table, hide_index=True, key="tabel_provinsi", on_select="rerun",
+                          selection_mode="single-row", column_config=webapp.metric_columns(view.metric),
+                          height=560)
+    if code := webapp.selected_row(picked, table, "region_code"):
+        webapp.go_to("pages/province.py", provinsi=code)

@@ -1,0 +1,60 @@
+"""Peringkat: provinces and regencies by readiness index, with rank change."""
+
+import streamlit as st
+
+from sipantau import i18n, lists, webapp
+
+f = st.session_state["filters"]
+if f is None:
+    st.stop()
+t = f.t
+st.title(t("page_ranking"))
+
+compare = st.segmented_control(t("compare_days"), options=[7, 14, 30], default=7, key="banding",
+                               bind="query-params") or 7
+ranks = webapp.rankings(f.election_code, f.as_of, compare, f.version)
+st.caption(f"{t('as_of')} **{i18n.day(f.as_of, f.lang)}** · {t('rank_change_help').format(n=compare)}")
+
+columns = {
+    "rank": st.column_config.NumberColumn(t("rank"), format="%d", width="small"),
+    "rank_change": st.column_config.NumberColumn(t("rank_change"), format="%+d", width="small",
+                                                 help=t("rank_change_help").format(n=compare)),
+    "name": st.column_config.TextColumn(t("region")),
+    "province": st.column_config.TextColumn(t("province")),
+    "index": st.column_config.ProgressColumn(t("index"), format="%.0f", min_value=0, max_value=100,
+                                             help=t("index_help")),
+    "progress": st.column_config.NumberColumn(t("progress"), format="%.0f%%"),
+    "lag": st.column_config.NumberColumn(t("lag"), format="%.0f"),
+    "obstacles": st.column_config.NumberColumn(t("open_obstacles_short"), format="%d"),
+}
+province_tab, regency_tab = st.tabs([t("provinces"), t("regencies")])
+
+with province_tab:
+    provinces = ranks["provinces"]
+    picked = st.dataframe(provinces, hide_index=True, key="peringkat_provinsi", on_select="rerun",
+                          selection_mode="single-row", column_config=columns,
+                          column_order=["rank", "rank_change", "name", "index", "progress", "lag", "obstacles"])
+    if code := webapp.selected_row(picked, provinces, "region_code"):
+        webapp.go_to("pages/province.py", provinsi=code)
+
+with regency_tab:
+    regencies = ranks["regencies"].assign(province=lambda d: d["province_code"].map(
+        provinces.set_index("region_code")["name"]))
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        names = dict(zip(provinces.sort_values("region_code")["region_code"],
+                         provinces.sort_values("region_code")["name"]))
+        province = st.selectbox(t("province"), options=[None, *names], key="rank_provinsi",
+                                format_func=lambda c: t("all") if c is None else names[c])
+        peer = st.segmented_control(t("peer_group"), options=list(lists.PEER_GROUPS), default="semua",
+                                    format_func=lambda k: lists.PEER_GROUPS[k][f.lang == "en"], key="kelompok")
+        pilkada = st.segmented_control(t("pilkada_filter"), options=[None, True, False], default=None,
+                                       format_func=lambda v: t("all") if v is None else t("yes" if v else "no"),
+                                       key="pilkada")
+    shown = lists.peer_filter(regencies, peer or "semua", pilkada, webapp.pilkada_codes(f.version), province)
+    st.caption(t("rows_shown").format(n=i18n.number(len(shown), f.lang)))
+    picked = st.dataframe(shown, hide_index=True, key="peringkat_kabkota", on_select="rerun",
+                          selection_mode="single-row", column_config=columns,
+                          column_order=["rank", "rank_change", "name", "province", "index", "progress", "lag",
+                                        "obstacles"])
+    if code := webapp.selected_row(picked, shown, "region_code"):
+        webapp.go_to("pages/regency.py", wilayah=code)
