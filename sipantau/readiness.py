@@ -585,8 +585,9 @@ class NationalPicture:
     nphd: pd.DataFrame
 
 
-def national(conn: Connection, election_code: str, as_of: date, cfg: Settings | None = None) -> NationalPicture:
-    snap = snapshot(conn, election_code, as_of, cfg)
+def national(conn: Connection, election_code: str, as_of: date, cfg: Settings | None = None,
+             snap: Snapshot | None = None) -> NationalPicture:
+    snap = snap or snapshot(conn, election_code, as_of, cfg)
     overview = stage_overview(snap.grid, snap.stages)
     open_ = snap.obstacles[snap.obstacles["open"]]
     sev = frame(conn, select(m.Severity.__table__).order_by(m.Severity.rank))
