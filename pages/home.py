@@ -4,9 +4,7 @@ import streamlit as st
 
 from sipantau import display, i18n, webapp
 
-f = st.session_state["filters"]
-if f is None:
-    st.stop()
+f = webapp.page_filters()
 nat = webapp.national(f.election_code, f.as_of, f.version)
 
 st.title(f.t("national_picture"))

@@ -4,9 +4,7 @@ import streamlit as st
 
 from sipantau import charts, display, geo, i18n, webapp
 
-f = st.session_state["filters"]
-if f is None:
-    st.stop()
+f = webapp.page_filters()
 t = f.t
 st.title(t("page_map"))
 st.caption(f"{t('as_of')} **{i18n.day(f.as_of, f.lang)}** · {t('map_pick_hint')}")

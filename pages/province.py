@@ -4,13 +4,11 @@ import streamlit as st
 
 from sipantau import charts, display, geo, i18n, webapp
 
-f = st.session_state["filters"]
-if f is None:
-    st.stop()
+f = webapp.page_filters()
 t = f.t
 offices, provinces = webapp.metrics(f.election_code, f.as_of, f.stage_id, f.version)
 names = dict(zip(provinces["region_code"], provinces["name"]))
-code = st.selectbox(t("province"), options=sorted(names), format_func=lambda c: f"{c} · {names[c]}",
+code = st.selectbox(t("province"), options=sorted(names), format_func=webapp.region_label,
                     key="provinsi", bind="query-params")
 row = provinces.set_index("region_code").loc[code]
 st.title(row["name"])

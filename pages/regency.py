@@ -5,14 +5,11 @@ import streamlit as st
 
 from sipantau import charts, i18n, lists, readiness, webapp
 
-f = st.session_state["filters"]
-if f is None:
-    st.stop()
+f = webapp.page_filters()
 t = f.t
 snap = webapp.snapshot(f.election_code, f.as_of, f.version)
 offices, provinces = webapp.metrics(f.election_code, f.as_of, f.stage_id, f.version)
-labels = dict(zip(offices["region_code"], offices["region_code"] + " · " + offices["name"]))
-code = st.selectbox(t("region"), options=list(labels), format_func=labels.get, key="wilayah",
+code = st.selectbox(t("region"), options=offices["region_code"].tolist(), format_func=webapp.region_label, key="wilayah",
                     bind="query-params", index=None)
 if code is None:
     st.title(t("page_regency"))

@@ -5,9 +5,7 @@ import streamlit as st
 
 from sipantau import export, i18n, lists, webapp
 
-f = st.session_state["filters"]
-if f is None:
-    st.stop()
+f = webapp.page_filters()
 t = f.t
 st.title(t("page_silent"))
 snap = webapp.snapshot(f.election_code, f.as_of, f.version)

@@ -170,6 +170,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "reports_on_days": ("Melapor pada {n} hari; terakhir {last}.", "Reported on {n} days; last {last}."),
     "not_in_election": ("Wilayah ini tidak mengikuti pemilihan terpilih.", "This region does not take part in the chosen election."),
     "province_office": ("Kantor provinsi", "Province office"),
+    "briefing_updated": ("Diperbarui {time} WIB · otomatis setiap {seconds} detik.",
+                         "Updated {time} WIB · refreshes every {seconds} seconds."),
+    "briefing_critical": ("Wilayah kritis (selisih terbesar)", "Critical regions (largest lag)"),
+    "briefing_severe_open": ("Hambatan tinggi/kritis terbuka", "Open high/critical obstacles"),
     "database_empty": (
         "Basis data belum berisi data pemilihan. Jalankan `python -m sipantau init --demo` atau `make run`.",
         "The database holds no election yet. Run `python -m sipantau init --demo` or `make run`.",

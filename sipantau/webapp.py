@@ -8,6 +8,7 @@ report shows on the next rerun while unchanged data is computed once.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 
@@ -143,7 +144,9 @@ def sidebar_filters() -> Filters | None:
             st.error(i18n.t("database_empty", current))
             return None
         name_col = "name_en" if current == "en" else "name_id"
-        names = dict(zip(el["code"], el[name_col]))
+        # Elections keep their official (Indonesian) names in both languages, so a
+        # shared link (which carries the label) opens the same election in either.
+        names = dict(zip(el["code"], el["name_id"]))
         election_code = st.selectbox(i18n.t("election", current), options=list(names), format_func=names.get,
                                      index=len(names) - 1, key="pemilihan", bind="query-params")
         st_df = stages(election_code, version)
@@ -242,13 +245,22 @@ VIEW_PARAMS = ("bahasa", "pemilihan", "tahapan", "tanggal", "metrik", "tampilan"
 
 
 def go_to(page: str, **choice: str) -> None:
-    """Open another page on the same view (filters kept) with its picker set, e.g.
-    go_to("pages/province.py", provinsi="73"). The picker's widget state is set, not
-    the URL: a bound widget writes its own (readable) value to the URL when it renders."""
+    """Open another page on the same view (filters kept) with its region picker set,
+    e.g. go_to("pages/province.py", provinsi="73"). The link carries the picker's label
+    ("73 · Sulawesi Selatan"), as the picker itself writes it, so it can be shared."""
     keep = {k: st.query_params[k] for k in VIEW_PARAMS if k in st.query_params}
-    for key, value in choice.items():
-        st.session_state[key] = value
-    st.switch_page(page, query_params=keep)
+    st.switch_page(page, query_params=keep | {k: region_label(v) for k, v in choice.items()})
+
+
+@st.cache_data(show_spinner=False)
+def _region_names(version: int) -> dict[str, str]:
+    with engine().connect() as conn:
+        return readiness.region_names(conn).to_dict()
+
+
+def region_label(code: str) -> str:
+    """How region pickers show (and links carry) a region: "73.10 · Kabupaten …"."""
+    return f"{code} · {_region_names(data_version()).get(code, '')}"
 
 
 def selected_row(event, frame: pd.DataFrame, column: str) -> str | None:
@@ -352,3 +364,17 @@ def metric_columns(metric: str) -> dict:
         "rank": st.column_config.NumberColumn(t("rank"), format="%d", width="small"),
         "obstacles": st.column_config.NumberColumn(t("open_obstacles_short"), format="%d", width="small"),
     }
+
+
+def briefing_refresh_seconds() -> int:
+    """How often the briefing screen refreshes (SIPANTAU_BRIEFING_REFRESH_SECONDS, default 60)."""
+    return max(10, int(os.environ.get("SIPANTAU_BRIEFING_REFRESH_SECONDS", "60")))
+
+
+def page_filters() -> Filters:
+    """The shared filters dashboard.py set for this run; stops the page when there are
+    none (no election in the database, or the page was opened outside dashboard.py)."""
+    filters = st.session_state.get("filters")
+    if filters is None:
+        st.stop()
+    return filters

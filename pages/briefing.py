@@ -1,0 +1,41 @@
+"""Layar briefing: the operations-room screen. Refreshes itself; large type, tile map."""
+
+from datetime import datetime
+
+import streamlit as st
+
+from sipantau import charts, display, i18n, lists, webapp
+from sipantau.config import TIMEZONE
+
+f = webapp.page_filters()
+
+
+@st.fragment(run_every=webapp.briefing_refresh_seconds())
+def briefing() -> None:
+    # Re-read the data version on every tick: a report stored a minute ago shows now.
+    version = webapp.data_version()
+    t = f.t
+    nat = webapp.national(f.election_code, f.as_of, version)
+    offices, provinces = webapp.metrics(f.election_code, f.as_of, f.stage_id, version)
+    st.title(f"{t('page_briefing')} · {i18n.day(f.as_of, f.lang)}")
+    st.caption(t("briefing_updated").format(
+        time=datetime.now(TIMEZONE).strftime("%H.%M"), seconds=webapp.briefing_refresh_seconds()))
+    with st.container(horizontal=True):
+        for h in display.headlines(nat, f.lang, f.stage_id):
+            st.metric(h.label, h.value, border=True)
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(charts.tile_map(provinces, "progress", f.lang, classes=True, height=640),
+                        key="briefing_tiles", config={"displaylogo": False, "staticPlot": True})
+    with right:
+        st.subheader(t("briefing_critical"))
+        worst = display.metric_table(offices[offices["class"] == "critical"], "lag", f.lang).head(12)
+        st.dataframe(worst, hide_index=True, column_config=webapp.metric_columns("lag"), height=460)
+        snap = webapp.snapshot(f.election_code, f.as_of, version)
+        severe = lists.obstacle_rows(snap, webapp.code_list("obstacle_category", version),
+                                     webapp.code_list("severity", version),
+                                     lists.ObstacleFilter(severities=("kritis", "tinggi"), open_only=True), f.lang)
+        st.metric(t("briefing_severe_open"), i18n.number(len(severe), f.lang), border=True)
+
+
+briefing()

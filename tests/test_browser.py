@@ -1,0 +1,184 @@
+"""Browser tests: headless Debian Chromium against `streamlit run` on a demo database,
+with every request outside localhost blocked (a closed government network).
+
+Screenshots are kept in test-artifacts/ (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from sipantau.config import ROOT
+from sipantau.db import make_engine, migrate, write_tx
+from sipantau.demo import seed_demo
+from sipantau.reference import load_reference
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+GEO_DIR = Path(os.environ.get("SIPANTAU_TEST_GEO_DIR", ROOT.parent / "shared" / "geo"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    if not (GEO_DIR / "provinces.geojson").exists():
+        pytest.skip(f"boundaries not found in {GEO_DIR}")
+    workdir = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{workdir / 'sipantau.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    with write_tx(engine) as conn:
+        load_reference(conn)
+    seed_demo(engine, reports=30_000)
+    engine.dispose()
+    port = _free_port()
+    env = os.environ | {"SIPANTAU_DATABASE_URL": url, "SIPANTAU_PUBLIC_READ": "1",
+                        "SIPANTAU_BOUNDARIES_DIR": str(GEO_DIR), "SIPANTAU_GEO_CACHE_DIR": str(workdir / "geo")}
+    log = open(workdir / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
+         f"--server.port={port}", "--server.address=127.0.0.1", "--server.fileWatcherType=none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + (workdir / "streamlit.log").read_text()[-2000:])
+    yield base
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+    shutil.copy(workdir / "streamlit.log", ARTIFACTS / "streamlit.log") if ARTIFACTS.exists() else None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A page that may talk to the local server only; outside requests are recorded and refused."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="id-ID")
+    pg = context.new_page()
+    pg.outside_requests = []
+
+    def route(r):
+        if r.request.url.startswith((server, "data:", "blob:")):
+            return r.continue_()
+        pg.outside_requests.append(r.request.url)
+        return r.abort()
+
+    pg.route("**/*", route)
+    yield pg
+    context.close()
+
+
+def shot(pg, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def wait_for_app(pg) -> None:
+    pg.wait_for_selector("[data-testid='stApp']", timeout=60_000)
+    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+                         " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+                         timeout=60_000)
+    # Streamlit's first deep link after a server start shows a spurious "Page not found"
+    # dialog over the right page (streamlit/streamlit#9992): close it if present.
+    close = pg.locator("[role='dialog'] button[aria-label='Close']")
+    if close.count():
+        close.first.click()
+
+
+def map_painted(pg) -> dict:
+    """Wait until MapLibre has drawn; return how many canvas pixels are coloured (not background)."""
+    pg.wait_for_selector(".js-plotly-plot .maplibregl-canvas", timeout=60_000)
+    pg.wait_for_function("""() => {
+        const gd = document.querySelector('.js-plotly-plot');
+        const map = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot.map;
+        return map && map.loaded() && map.areTilesLoaded();
+    }""", timeout=60_000)
+    pg.wait_for_timeout(500)
+    # WebGL canvases cannot be read back from the page: look at a screenshot instead.
+    png = pg.locator(".js-plotly-plot .maplibregl-canvas").first.screenshot()
+    pixels = list(Image.open(io.BytesIO(png)).convert("RGB").get_flattened_data())
+    coloured = sum(1 for r, g, b in pixels if not (r > 235 and g > 235 and b > 235))
+    return {"coloured": coloured, "total": len(pixels)}
+
+
+def test_national_map_draws_its_polygons_offline(page, server):
+    page.goto(f"{server}/peta")
+    wait_for_app(page)
+    painted = map_painted(page)
+    shot(page, "peta-nasional")
+    assert painted["coloured"] > 0.05 * painted["total"], painted
+    assert page.get_by_text("Peta kesiapan").first.is_visible()
+    assert not page.outside_requests, page.outside_requests
+
+
+def test_clicking_a_province_opens_its_regencies(page, server):
+    page.goto(f"{server}/peta")
+    wait_for_app(page)
+    map_painted(page)
+    # Click the middle of Sulawesi Selatan's polygon (Kabupaten Wajo, around 120.1 E, 4.0 S).
+    x, y = page.evaluate("""() => {
+        const gd = document.querySelector('.js-plotly-plot');
+        const map = gd._fullLayout.map._subplot.map;
+        const p = map.project([120.1, -4.0]);
+        const r = map.getCanvas().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y];
+    }""")
+    page.mouse.click(x, y)
+    page.wait_for_url("**/provinsi**", timeout=60_000)
+    wait_for_app(page)
+    page.get_by_role("heading", name="Sulawesi Selatan").first.wait_for(timeout=60_000)
+    painted = map_painted(page)
+    shot(page, "provinsi-sulsel")
+    assert painted["coloured"] > 0.05 * painted["total"], painted
+    assert "Sulawesi+Selatan" in page.url  # the picker wrote the chosen province into the link
+    assert not page.outside_requests, page.outside_requests
+
+
+def test_a_deep_link_reproduces_the_view(page, server):
+    page.goto(f"{server}/peringkat?pemilihan=Pemilu+2024&tanggal=2024-01-15&bahasa=English&banding=30")
+    wait_for_app(page)
+    page.get_by_role("heading", name="Ranking").first.wait_for(timeout=60_000)
+    shot(page, "peringkat-tautan")
+    page.get_by_text("15 January 2024").first.wait_for(timeout=60_000)
+    sidebar_values = page.evaluate("() => [...document.querySelectorAll('[data-testid=stSidebar] input')]"
+                                   ".map(i => i.value || i.getAttribute('aria-label') || '')")
+    assert "Pemilu 2024" in " ".join(sidebar_values) + page.locator("[data-testid='stSidebar']").inner_text()
+    assert page.get_by_text("Up (▲) or down (▼) compared with 30 days earlier.").first.is_visible()
+    assert not page.outside_requests, page.outside_requests
