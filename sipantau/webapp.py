@@ -275,7 +275,10 @@ STATIC_GEO = ROOT / "static" / "geo"
 
 
 def boundaries_available() -> bool:
-    return geo.source_path(geo.boundaries_dir(), "province").exists()
+    try:
+        return geo.source_path(geo.boundaries_dir(), "province").exists()
+    except FileNotFoundError:
+        return False
 
 
 @st.cache_resource(show_spinner=False)

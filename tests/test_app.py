@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from sipantau.config import ROOT, settings
@@ -30,6 +31,7 @@ def app(app_db, monkeypatch):
     monkeypatch.setenv("SIPANTAU_DATABASE_URL", app_db)
     monkeypatch.setenv("SIPANTAU_LANG", "id")
     monkeypatch.setenv("SIPANTAU_PUBLIC_READ", "1")
+    st_config.set_option("client.showErrorDetails", "full")  # tests need the real message
     settings.cache_clear()
     yield AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     settings.cache_clear()
@@ -83,3 +85,58 @@ def test_login_required_by_default_and_demo_accounts_shown(app, monkeypatch):
     assert not at.exception
     assert at.title[0].value == "Gambaran nasional"
     assert any("admin" in c.value for c in at.sidebar.caption)
+
+
+MONITORING_PAGES = ["pages/home.py", "pages/national_map.py", "pages/province.py", "pages/regency.py",
+                    "pages/ranking.py", "pages/obstacles.py", "pages/silent.py", "pages/briefing.py"]
+
+
+@pytest.fixture
+def mapped_app(app, monkeypatch):
+    geo_dir = ROOT.parent / "shared" / "geo"
+    if not (geo_dir / "provinces.geojson").exists():
+        pytest.skip(f"boundaries not found in {geo_dir}")
+    monkeypatch.setenv("SIPANTAU_BOUNDARIES_DIR", str(geo_dir))
+    return app
+
+
+@pytest.mark.parametrize("page", MONITORING_PAGES)
+@pytest.mark.parametrize("lang", ["Bahasa Indonesia", "English"])
+def test_every_monitoring_page_renders(mapped_app, page, lang):
+    mapped_app.query_params["bahasa"] = lang
+    at = mapped_app.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception[0].value if at.exception else ""
+    assert at.title
+
+
+def test_map_selection_drills_into_the_province(mapped_app):
+    at = mapped_app.run()
+    at.switch_page("pages/national_map.py").run()
+    assert at.title[0].value == "Peta kesiapan"
+    # What st.plotly_chart reports when Sulawesi Selatan is clicked on the map.
+    at.session_state["peta_nasional"] = {"selection": {"points": [{"location": "73"}], "point_indices": [0],
+                                                       "box": [], "lasso": []}}
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Sulawesi Selatan"
+
+
+def test_without_boundaries_the_map_falls_back_to_tiles(app, monkeypatch, tmp_path):
+    monkeypatch.setenv("SIPANTAU_BOUNDARIES_DIR", str(tmp_path))
+    at = app.run()
+    at.switch_page("pages/national_map.py").run()
+    assert not at.exception
+    assert any("ubin provinsi" in i.value for i in at.info)
+
+
+def test_regency_scorecard_explains_its_rank(mapped_app):
+    mapped_app.query_params["wilayah"] = "73.10 · Kabupaten Pangkajene dan Kepulauan"
+    at = mapped_app.run()
+    at.switch_page("pages/regency.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Kabupaten Pangkajene dan Kepulauan"
+    labels = {m.label for m in at.metric}
+    assert {"Peringkat nasional", "Peringkat di provinsi", "Indeks kesiapan"} <= labels
+    why = at.dataframe[0].value
+    assert "Progres tahapan terhadap jadwal" in set(why["label"])
