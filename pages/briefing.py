@@ -26,7 +26,7 @@ def briefing() -> None:
     left, right = st.columns([3, 2])
     with left:
         st.plotly_chart(charts.tile_map(provinces, "progress", f.lang, classes=True, height=640),
-                        key="briefing_tiles", config={"displaylogo": False, "staticPlot": True})
+                        key="briefing_tiles", config=charts.plotly_config(f.lang, staticPlot=True))
     with right:
         st.subheader(t("briefing_critical"))
         worst = display.metric_table(offices[offices["class"] == "critical"], "lag", f.lang).head(12)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from sipantau import display, i18n, webapp
+from sipantau import charts, display, i18n, webapp
 
 f = webapp.page_filters()
 nat = webapp.national(f.election_code, f.as_of, f.version)
@@ -24,7 +24,8 @@ else:
 left, right = st.columns(2)
 with left:
     st.subheader(f.t("by_severity"))
-    st.bar_chart(display.obstacles_by_severity(nat, f.lang), horizontal=True, y_label="", x_label="")
+    st.plotly_chart(charts.severity_bar(nat.obstacles_by_severity, f.lang), key="tingkat",
+                    config=charts.plotly_config(f.lang))
 with right:
     if not nat.nphd.empty:
         st.subheader(f.t("nphd_title"))

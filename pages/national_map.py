@@ -28,7 +28,7 @@ with left:
                                 classes=view.classes, width=520,
                                 bounds=webapp.layer_bounds("province", None, str(geo.boundaries_dir())))
     event = st.plotly_chart(fig, key="peta_nasional", on_select="rerun", selection_mode="points",
-                            config={"displaylogo": False, "scrollZoom": False})
+                            config=charts.plotly_config(f.lang))
     if codes := charts.selected_codes(event):
         webapp.go_to("pages/province.py", provinsi=codes[0])
 with right:

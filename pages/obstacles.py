@@ -34,7 +34,8 @@ rows = lists.obstacle_rows(snap, categories, severities, lists.ObstacleFilter(
 left, right = st.columns(2)
 with left:
     st.subheader(t("aging"))
-    st.bar_chart(lists.aging(rows).set_index("age_bucket"), horizontal=True, x_label="", y_label="", height=200)
+    st.bar_chart(lists.aging(rows).set_index("age_bucket"), horizontal=True, x_label="", y_label="", height=200,
+                 sort=False)
 with right:
     st.subheader(t("by_category"))
     st.dataframe(lists.by_category(rows), hide_index=True, height=200, column_config={

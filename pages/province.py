@@ -35,7 +35,7 @@ with left:
                                 province_code=code, classes=view.classes, width=520,
                                 bounds=webapp.layer_bounds("regency", code, directory))
         event = st.plotly_chart(fig, key="peta_provinsi", on_select="rerun", selection_mode="points",
-                                config={"displaylogo": False, "scrollZoom": False})
+                                config=charts.plotly_config(f.lang))
         if picked_codes := charts.selected_codes(event):
             webapp.go_to("pages/regency.py", wilayah=picked_codes[0])
         missing = regencies[~regencies["region_code"].isin(webapp.codes_with_boundary(directory))]

@@ -57,7 +57,7 @@ with st.container(horizontal=True):
         stage_history = history[history["stage_id"] == stage.stage_id]
         fig = charts.stage_timeline(stage_history, f.lang, start_date=stage.start_date, end_date=stage.end_date,
                                     as_of=f.as_of, title=getattr(stage, name_col))
-        st.plotly_chart(fig, key=f"lini_{stage.stage_id}", config={"displaylogo": False})
+        st.plotly_chart(fig, key=f"lini_{stage.stage_id}", config=charts.plotly_config(f.lang))
 
 st.subheader(t("obstacles_title"))
 rows = lists.obstacle_rows(snap, webapp.code_list("obstacle_category", f.version),

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from sipantau import cli_boundaries, cli_users
 from sipantau.cli_import import import_command
+from sipantau.cli_map import map_command
 from sipantau import models as m
 from sipantau.config import settings
 from sipantau.db import get_engine, migrate, write_tx
@@ -22,6 +23,7 @@ app = typer.Typer(help="Sipantau: pemantauan tahapan pemilu dan pilkada.", no_ar
 app.add_typer(cli_boundaries.app, name="boundaries")
 app.add_typer(cli_users.app, name="users")
 app.command("import")(import_command)
+app.command("map")(map_command)
 
 # Report tables, children first: what `demo --replace` empties.
 REPORT_TABLES = [m.AuditLog, m.Document, m.NphdDisbursement, m.NphdAgreement, m.ObstacleAction, m.Obstacle,

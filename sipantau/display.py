@@ -94,23 +94,3 @@ def nphd_table(nat: NationalPicture, lang: str) -> pd.DataFrame:
         t("fully_realised"): [i18n.number(v, lang) for v in n["fully_realised"]],
         t("partly_realised"): [i18n.number(v, lang) for v in n["partly_realised"]],
     })
-
-
-def obstacles_by_severity(nat: NationalPicture, lang: str) -> pd.DataFrame:
-    df = nat.obstacles_by_severity
-    return pd.DataFrame({i18n.t("by_severity", lang): _name(df, lang), "n": df["open"]}).set_index(
-        i18n.t("by_severity", lang))
-
-
-def metric_table(frame: pd.DataFrame, metric: str, lang: str) -> pd.DataFrame:
-    """Regions sorted by a metric (best first), with rank, class and open obstacles."""
-    better_high = METRICS[metric][2]
-    rows = frame.sort_values([metric, "region_code"], ascending=[not better_high, True], na_position="last")
-    return pd.DataFrame({
-        "region_code": rows["region_code"],
-        "name": rows["name"],
-        "value": rows[metric].astype(float).round(1),
-        "class": rows["class"].map(lambda c: i18n.t(c, lang) if isinstance(c, str) else "–"),
-        "rank": rows["rank"],
-        "obstacles": rows["obstacles"],
-    }).reset_index(drop=True)
