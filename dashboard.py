@@ -15,12 +15,34 @@ st.set_page_config(page_title="Sipantau", page_icon=str(Path(__file__).parent / 
                    layout="wide")
 
 actor = webapp.current_actor()
+may_read = actor is not None or webapp.public_read()
+# Filters first: the language they hold names the pages below.
+filters = webapp.sidebar_filters() if may_read else None
+st.session_state["filters"] = filters
 t = webapp.t
 
+# An operations-room screen account opens on the briefing screen.
+briefing_screen = actor is not None and actor.role == "layar_briefing"
 login = st.Page("pages/login.py", title=t("login_button"), icon=":material/login:", url_path="masuk")
 monitoring = [
-    st.Page("pages/home.py", title=t("page_home"), icon=":material/dashboard:", default=True,
+    st.Page("pages/home.py", title=t("page_home"), icon=":material/dashboard:", default=not briefing_screen,
+            url_path="ringkasan",
             help="Gambaran nasional pemilihan terpilih pada tanggal terpilih."),
+    st.Page("pages/national_map.py", title=t("page_map"), icon=":material/map:", url_path="peta",
+            help="Provinsi diwarnai menurut ukuran terpilih; klik untuk melihat kabupaten/kota."),
+    st.Page("pages/province.py", title=t("page_province"), icon=":material/location_city:", url_path="provinsi",
+            help="Kabupaten/kota satu provinsi di peta dan tabel peringkat, dengan kartu skor provinsi."),
+    st.Page("pages/regency.py", title=t("page_regency"), icon=":material/location_on:", url_path="kabkota",
+            help="Kartu skor satu wilayah: progres per tahapan, hambatan, NPHD, dokumen, riwayat lapor."),
+    st.Page("pages/ranking.py", title=t("page_ranking"), icon=":material/leaderboard:", url_path="peringkat",
+            help="Peringkat provinsi dan kabupaten/kota menurut indeks kesiapan, dengan perubahan peringkat."),
+    st.Page("pages/obstacles.py", title=t("page_obstacles"), icon=":material/report:", url_path="hambatan",
+            help="Daftar hambatan dengan filter, umur, tindak lanjut, dan unduhan CSV/Excel."),
+    st.Page("pages/silent.py", title=t("page_silent"), icon=":material/notifications_off:", url_path="belum-melapor",
+            help="Kantor yang belum melapor sekian hari pada tanggal terpilih."),
+    st.Page("pages/briefing.py", title=t("page_briefing"), icon=":material/tv:", url_path="layar",
+            default=briefing_screen,
+            help="Layar ruang operasi: memperbarui diri, huruf besar, peta ubin provinsi."),
 ]
 # --- input pages (issue 4): forms, import, documents, audit, account -----------------
 input_pages: list = []
@@ -54,7 +76,6 @@ if actor is not None:
                                url_path="akun", help="Peran dan kewenangan Anda; ganti kata sandi."))
 # --- end of input pages ------------------------------------------------------------------
 
-may_read = actor is not None or webapp.public_read()
 pages: dict[str, list] = {}
 if may_read:
     pages[t("section_monitoring")] = monitoring
@@ -65,8 +86,6 @@ if admin_pages:
 if actor is None:
     pages[""] = [login]
 
-filters = webapp.sidebar_filters() if may_read else None
-st.session_state["filters"] = filters
 if actor is not None:
     with st.sidebar:
         st.caption(f"{t('signed_in_as')} **{actor.username}** · {auth.ROLES[actor.role]}"
