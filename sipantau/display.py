@@ -94,3 +94,17 @@ def nphd_table(nat: NationalPicture, lang: str) -> pd.DataFrame:
         t("fully_realised"): [i18n.number(v, lang) for v in n["fully_realised"]],
         t("partly_realised"): [i18n.number(v, lang) for v in n["partly_realised"]],
     })
+
+
+def metric_table(frame: pd.DataFrame, metric: str, lang: str) -> pd.DataFrame:
+    """Regions sorted by a metric (best first), with rank, class and open obstacles."""
+    better_high = METRICS[metric][2]
+    rows = frame.sort_values([metric, "region_code"], ascending=[not better_high, True], na_position="last")
+    return pd.DataFrame({
+        "region_code": rows["region_code"],
+        "name": rows["name"],
+        "value": rows[metric].astype(float).round(1),
+        "class": rows["class"].map(lambda c: i18n.t(c, lang) if isinstance(c, str) else "–"),
+        "rank": rows["rank"],
+        "obstacles": rows["obstacles"],
+    }).reset_index(drop=True)
