@@ -31,6 +31,7 @@ run: init
 	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
 
 test: install-dev
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 bench: install-dev

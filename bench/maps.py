@@ -30,7 +30,6 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date
 from io import BytesIO
 from pathlib import Path
 

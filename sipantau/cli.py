@@ -10,9 +10,9 @@ import typer
 from sqlalchemy import func, select
 
 from sipantau import cli_boundaries, cli_users
+from sipantau import models as m
 from sipantau.cli_import import import_command
 from sipantau.cli_map import map_command
-from sipantau import models as m
 from sipantau.config import settings
 from sipantau.db import get_engine, migrate, write_tx
 from sipantau.demo import DEMO_UNTIL, has_reports, is_demo, seed_demo

@@ -110,17 +110,31 @@ def _today(monkeypatch, frozen_today):
     monkeypatch.setattr("sipantau.reports.today", lambda: frozen_today)
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def demo_engine(request, tmp_path_factory):
-    """A small demo history (about 30,000 reports) per backend, for read-side tests."""
+def demo_database(url: str, reports: int):
+    """Build a demo database (schema, reference data, synthetic history); returns its engine."""
     from sipantau.demo import seed_demo
 
-    url, drop = _database(request.param, tmp_path_factory, "demo")
     engine = make_engine(url)
     migrate(engine)
     with write_tx(engine) as conn:
         load_reference(conn)
-    seed_demo(engine, reports=30_000)
+    seed_demo(engine, reports=reports)
+    return engine
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def demo_engine(request, tmp_path_factory):
+    """A small demo history (about 30,000 reports) per backend, for read-side tests."""
+    url, drop = _database(request.param, tmp_path_factory, "demo")
+    engine = demo_database(url, 30_000)
     yield engine
     engine.dispose()
     drop()
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory) -> str:
+    """One shared SQLite demo database for tests that only read (pages, charts, browser)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo-shared') / 'sipantau.db'}"
+    demo_database(url, 30_000).dispose()
+    return url

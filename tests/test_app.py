@@ -9,26 +9,12 @@ from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from sipantau.config import ROOT, settings
-from sipantau.db import make_engine, migrate, write_tx
-from sipantau.demo import DEMO_PASSWORD, seed_demo
-from sipantau.reference import load_reference
-
-
-@pytest.fixture(scope="session")
-def app_db(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'sipantau.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    with write_tx(engine) as conn:
-        load_reference(conn)
-    seed_demo(engine, reports=20_000)
-    engine.dispose()
-    return url
+from sipantau.demo import DEMO_PASSWORD
 
 
 @pytest.fixture
-def app(app_db, monkeypatch):
-    monkeypatch.setenv("SIPANTAU_DATABASE_URL", app_db)
+def app(demo_url, monkeypatch):
+    monkeypatch.setenv("SIPANTAU_DATABASE_URL", demo_url)
     monkeypatch.setenv("SIPANTAU_LANG", "id")
     monkeypatch.setenv("SIPANTAU_PUBLIC_READ", "1")
     st_config.set_option("client.showErrorDetails", "full")  # tests need the real message

@@ -20,9 +20,6 @@ import pytest
 from PIL import Image
 
 from sipantau.config import ROOT
-from sipantau.db import make_engine, migrate, write_tx
-from sipantau.demo import seed_demo
-from sipantau.reference import load_reference
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
@@ -37,19 +34,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, demo_url):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
     if not (GEO_DIR / "provinces.geojson").exists():
         pytest.skip(f"boundaries not found in {GEO_DIR}")
     workdir = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{workdir / 'sipantau.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    with write_tx(engine) as conn:
-        load_reference(conn)
-    seed_demo(engine, reports=30_000)
-    engine.dispose()
+    url = demo_url
     port = _free_port()
     env = os.environ | {"SIPANTAU_DATABASE_URL": url, "SIPANTAU_PUBLIC_READ": "1",
                         "SIPANTAU_BOUNDARIES_DIR": str(GEO_DIR), "SIPANTAU_GEO_CACHE_DIR": str(workdir / "geo")}

@@ -57,22 +57,6 @@ def geo_env(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory) -> str:
-    from sipantau.db import make_engine, migrate, write_tx
-    from sipantau.demo import seed_demo
-    from sipantau.reference import load_reference
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('charts-db') / 'sipantau.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    with write_tx(engine) as conn:
-        load_reference(conn)
-    seed_demo(engine, reports=20_000)
-    engine.dispose()
-    return url
-
-
-@pytest.fixture(scope="module")
 def frames(demo_url) -> dict:
     from sipantau.db import make_engine
 

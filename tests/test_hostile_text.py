@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 import streamlit as st
+from conftest import demo_database
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
@@ -17,9 +18,7 @@ from sipantau import audit, forms
 from sipantau import models as m
 from sipantau.auth import get_actor
 from sipantau.config import ROOT, settings
-from sipantau.db import make_engine, migrate, write_tx
-from sipantau.demo import DEMO_PASSWORD, seed_demo
-from sipantau.reference import load_reference
+from sipantau.demo import DEMO_PASSWORD
 from sipantau.reports import record_obstacle, record_obstacle_action, submit_stage_report
 
 HOSTILE = [
@@ -108,12 +107,7 @@ def test_no_page_or_module_renders_unsafe_html():
 @pytest.fixture(scope="module")
 def app_db(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'sipantau.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    with write_tx(engine) as conn:
-        load_reference(conn)
-    seed_demo(engine, reports=3_000)
-    return url, engine
+    return url, demo_database(url, 3_000)
 
 
 @pytest.fixture

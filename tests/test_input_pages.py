@@ -10,15 +10,14 @@ from datetime import date
 
 import pytest
 import streamlit as st
+from conftest import demo_database
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from sipantau import models as m
 from sipantau.auth import get_actor
 from sipantau.config import ROOT, settings
-from sipantau.db import make_engine, migrate, write_tx
-from sipantau.demo import DEMO_PASSWORD, seed_demo
-from sipantau.reference import load_reference
+from sipantau.demo import DEMO_PASSWORD
 from sipantau.reports import OutOfScope, record_nphd_agreement, submit_stage_report
 
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
@@ -28,12 +27,7 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(64)
 @pytest.fixture(scope="module")
 def app_db(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('input') / 'sipantau.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    with write_tx(engine) as conn:
-        load_reference(conn)
-    seed_demo(engine, reports=5_000)
-    return url, engine
+    return url, demo_database(url, 5_000)
 
 
 @pytest.fixture
