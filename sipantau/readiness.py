@@ -226,7 +226,7 @@ def summarise_regions(grid: pd.DataFrame, stage_ids: list[int], cfg: Settings | 
 
 def stage_overview(grid: pd.DataFrame, stages: pd.DataFrame) -> pd.DataFrame:
     """Per stage, nationally: mean progress of reporting offices, expected, lag, class counts."""
-    counts = pd.crosstab(grid["stage_id"], grid["class"]).reindex(columns=CLASSES, fill_value=0)
+    counts = grid.groupby(["stage_id", "class"]).size().unstack(fill_value=0).reindex(columns=CLASSES, fill_value=0)
     agg = grid.groupby("stage_id").agg(progress=("progress", "mean"), reporting=("reported", "sum"),
                                        offices=("region_code", "count"), expected=("expected", "first"))
     out = stages.set_index("stage_id")[["code", "order", "name_id", "name_en", "start_date", "end_date", "weight"]]
@@ -257,30 +257,28 @@ def rollup(offices: pd.DataFrame, names: pd.Series, mean_cols: list[str], sum_co
 
 
 def nphd_by_region(conn: Connection, election_code: str, as_of: date) -> pd.DataFrame:
-    """Current agreement per region and counterparty as it stood on `as_of`, with realised rupiah."""
+    """Current agreement per region and counterparty as it stood on `as_of`, with realised rupiah
+    (payments under every version of the agreement count; corrected payments do not)."""
     na, nd = m.NphdAgreement.__table__, m.NphdDisbursement.__table__
     day = pd.Timestamp(as_of)
+    cols = ["region_code", "counterparty_code", "agreement_id", "agreed_value", "signed_date", "realised"]
     ag = frame(conn, select(na.c.id, na.c.region_code, na.c.counterparty_code, na.c.agreed_value, na.c.replaces_id,
                             raw(na.c.signed_date), raw(na.c.recorded_at))
                .where(na.c.election_code == election_code), dates=("signed_date", "recorded_at"))
-    cols = ["region_code", "counterparty_code", "agreement_id", "agreed_value", "signed_date", "realised"]
     if ag.empty:
         return pd.DataFrame(columns=cols)
-    # Versions known on as_of (signed ones by their signing date); latest version wins.
-    known = ag[(ag["signed_date"].isna() & (ag["recorded_at"].dt.normalize() <= day)) | (ag["signed_date"] <= day)]
-    replaced = set(known["replaces_id"].dropna().astype(int))
-    cur = known[~known["id"].isin(replaced)].sort_values("id").groupby(
-        ["region_code", "counterparty_code"]).tail(1)
-    ds = frame(conn, select(nd.c.id, nd.c.agreement_id, nd.c.amount, raw(nd.c.disbursed_date), nd.c.replaces_id)
-               .join(na, na.c.id == nd.c.agreement_id).where(na.c.election_code == election_code),
-               dates=("disbursed_date",))
-    ds = ds[ds["disbursed_date"] <= day]
-    ds = ds[~ds["id"].isin(set(ds["replaces_id"].dropna().astype(int)))]
-    subject = ag.set_index("id")[["region_code", "counterparty_code"]]
-    ds = ds.join(subject, on="agreement_id")
-    realised = ds.groupby(["region_code", "counterparty_code"])["amount"].sum().rename("realised")
+    paid = frame(conn, select(nd.c.agreement_id, func.sum(nd.c.amount).label("paid"))
+                 .join(na, na.c.id == nd.c.agreement_id)
+                 .where(na.c.election_code == election_code, nd.c.disbursed_date <= as_of, _not_replaced(nd))
+                 .group_by(nd.c.agreement_id))
+    ag["paid"] = ag["id"].map(paid.set_index("agreement_id")["paid"]).fillna(0)
+    realised = ag.groupby(["region_code", "counterparty_code"])["paid"].sum().rename("realised")
+    # Versions known on as_of (signed ones by their signing date); the latest known version wins.
+    known = ag[ag["signed_date"].fillna(ag["recorded_at"].dt.normalize()) <= day]
+    known = known[~known["id"].isin(known["replaces_id"].dropna())]
+    cur = known.sort_values("id").drop_duplicates(["region_code", "counterparty_code"], keep="last")
     cur = cur.join(realised, on=["region_code", "counterparty_code"])
-    cur["realised"] = cur["realised"].fillna(0).astype("int64")
+    cur["realised"] = cur["realised"].astype("int64")
     return cur.rename(columns={"id": "agreement_id"})[cols].reset_index(drop=True)
 
 
@@ -290,18 +288,17 @@ def nphd_summary(conn: Connection, election_code: str, as_of: date, regions_df: 
     agreed and realised value, how many fully and partly realised."""
     cp = frame(conn, select(m.Counterparty.__table__).order_by(m.Counterparty.order))
     by_region = nphd_by_region(conn, election_code, as_of) if by_region is None else by_region
-    signed = by_region[by_region["signed_date"].notna()]
-    rows = []
-    for c in cp.itertuples():
-        s = signed[signed["counterparty_code"] == c.code]
-        rows.append({
-            "counterparty_code": c.code, "counterparty": c.name, "regions": len(regions_df),
-            "signed": len(s), "not_signed": len(regions_df) - len(s),
-            "agreed_value": int(s["agreed_value"].sum()), "realised_value": int(s["realised"].sum()),
-            "fully_realised": int((s["realised"] >= s["agreed_value"]).sum()),
-            "partly_realised": int(((s["realised"] > 0) & (s["realised"] < s["agreed_value"])).sum()),
-        })
-    out = pd.DataFrame(rows)
+    s = by_region[by_region["signed_date"].notna()]
+    s = s.assign(full=s["realised"] >= s["agreed_value"], part=(s["realised"] > 0) & (s["realised"] < s["agreed_value"]))
+    agg = s.groupby("counterparty_code").agg(signed=("region_code", "size"), agreed_value=("agreed_value", "sum"),
+                                             realised_value=("realised", "sum"), fully_realised=("full", "sum"),
+                                             partly_realised=("part", "sum"))
+    out = cp[["code", "name"]].rename(columns={"code": "counterparty_code", "name": "counterparty"})
+    out = out.join(agg, on="counterparty_code")
+    counts = ["signed", "agreed_value", "realised_value", "fully_realised", "partly_realised"]
+    out[counts] = out[counts].fillna(0).astype("int64")
+    out.insert(2, "regions", len(regions_df))
+    out.insert(4, "not_signed", len(regions_df) - out["signed"])
     out["realised_pct"] = (100 * out["realised_value"] / out["agreed_value"].replace(0, np.nan)).round(2)
     return out
 
@@ -343,11 +340,10 @@ def documents_by_region(conn: Connection, election_code: str, as_of: date) -> pd
     """Share of required documents each region holds on `as_of`."""
     dr, dc = m.DocumentRequirement.__table__, m.Document.__table__
     req = frame(conn, select(dr.c.code).where((dr.c.election_code == election_code) | dr.c.election_code.is_(None)))
-    docs = frame(conn, select(dc.c.region_code, dc.c.requirement_code)
-                       .where(dc.c.requirement_code.in_(req["code"].tolist()), dc.c.document_date <= as_of)
-                       .distinct())
-    held = docs.groupby("region_code")["requirement_code"].nunique()
-    return pd.DataFrame({"documents_held": held, "documents_required": len(req)})
+    held = frame(conn, select(dc.c.region_code, func.count(dc.c.requirement_code.distinct()).label("documents_held"))
+                 .where(dc.c.requirement_code.in_(req["code"].tolist()), dc.c.document_date <= as_of)
+                 .group_by(dc.c.region_code)).set_index("region_code")
+    return held.assign(documents_required=len(req))
 
 
 def compliance(conn: Connection, election_code: str, as_of: date, grid: pd.DataFrame,
