@@ -57,13 +57,13 @@ def filters() -> webapp.Filters | None:
 
 
 @st.cache_data(show_spinner=False, ttl=600)
-def _regions(election_code: str, version: int) -> pd.DataFrame:
+def _regions(election_code: str, version: str) -> pd.DataFrame:
     with webapp.engine().connect() as conn:
         return forms.election_regions(conn, election_code)
 
 
 @st.cache_data(show_spinner=False, ttl=600)
-def _codes(model_name: str, language: str, version: int) -> dict[str, str]:
+def _codes(model_name: str, language: str, version: str) -> dict[str, str]:
     model = {"category": m.ObstacleCategory, "severity": m.Severity, "counterparty": m.Counterparty}[model_name]
     with webapp.engine().connect() as conn:
         return forms.code_names(conn, model, language)
@@ -224,7 +224,7 @@ def day(value) -> str:
     return i18n.day(value, lang()) if value is not None else "–"
 
 
-def version() -> int:
+def version() -> str:
     return webapp.data_version()
 
 

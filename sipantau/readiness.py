@@ -23,7 +23,7 @@ Methods, documented once (README "Cara menghitung"):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -257,29 +257,26 @@ def rollup(offices: pd.DataFrame, names: pd.Series, mean_cols: list[str], sum_co
 
 
 def nphd_by_region(conn: Connection, election_code: str, as_of: date) -> pd.DataFrame:
-    """Current agreement per region and counterparty as it stood on `as_of`, with realised rupiah
-    (payments under every version of the agreement count; corrected payments do not)."""
+    """Current agreement per region and counterparty as it stood on `as_of`, with realised rupiah.
+
+    An agreement is known from its signing date (unsigned ones from when they were recorded);
+    the newest known version is current (a correction always has a higher id than what it
+    corrects). Payments under every version count; corrected payments do not."""
     na, nd = m.NphdAgreement.__table__, m.NphdDisbursement.__table__
-    day = pd.Timestamp(as_of)
-    cols = ["region_code", "counterparty_code", "agreement_id", "agreed_value", "signed_date", "realised"]
-    ag = frame(conn, select(na.c.id, na.c.region_code, na.c.counterparty_code, na.c.agreed_value, na.c.replaces_id,
-                            raw(na.c.signed_date), raw(na.c.recorded_at))
-               .where(na.c.election_code == election_code), dates=("signed_date", "recorded_at"))
-    if ag.empty:
-        return pd.DataFrame(columns=cols)
-    paid = frame(conn, select(nd.c.agreement_id, func.sum(nd.c.amount).label("paid"))
+    subject = (na.c.region_code, na.c.counterparty_code)
+    next_day = datetime.combine(as_of + timedelta(days=1), time())
+    known = ((na.c.signed_date <= as_of) | (na.c.signed_date.is_(None) & (na.c.recorded_at < next_day)))
+    latest = (select(func.max(na.c.id).label("id")).where(na.c.election_code == election_code, known)
+              .group_by(*subject).subquery())
+    current = frame(conn, select(*subject, na.c.id.label("agreement_id"), na.c.agreed_value, raw(na.c.signed_date))
+                    .join(latest, latest.c.id == na.c.id), dates=("signed_date",))
+    paid = frame(conn, select(*subject, func.sum(nd.c.amount).label("realised"))
                  .join(na, na.c.id == nd.c.agreement_id)
                  .where(na.c.election_code == election_code, nd.c.disbursed_date <= as_of, _not_replaced(nd))
-                 .group_by(nd.c.agreement_id))
-    ag["paid"] = ag["id"].map(paid.set_index("agreement_id")["paid"]).fillna(0)
-    realised = ag.groupby(["region_code", "counterparty_code"])["paid"].sum().rename("realised")
-    # Versions known on as_of (signed ones by their signing date); the latest known version wins.
-    known = ag[ag["signed_date"].fillna(ag["recorded_at"].dt.normalize()) <= day]
-    known = known[~known["id"].isin(known["replaces_id"].dropna())]
-    cur = known.sort_values("id").drop_duplicates(["region_code", "counterparty_code"], keep="last")
-    cur = cur.join(realised, on=["region_code", "counterparty_code"])
-    cur["realised"] = cur["realised"].astype("int64")
-    return cur.rename(columns={"id": "agreement_id"})[cols].reset_index(drop=True)
+                 .group_by(*subject))
+    current = current.merge(paid, on=["region_code", "counterparty_code"], how="left")
+    current["realised"] = current["realised"].fillna(0).astype("int64")
+    return current
 
 
 def nphd_summary(conn: Connection, election_code: str, as_of: date, regions_df: pd.DataFrame,
@@ -289,14 +286,15 @@ def nphd_summary(conn: Connection, election_code: str, as_of: date, regions_df: 
     cp = frame(conn, select(m.Counterparty.__table__).order_by(m.Counterparty.order))
     by_region = nphd_by_region(conn, election_code, as_of) if by_region is None else by_region
     s = by_region[by_region["signed_date"].notna()]
-    s = s.assign(full=s["realised"] >= s["agreed_value"], part=(s["realised"] > 0) & (s["realised"] < s["agreed_value"]))
-    agg = s.groupby("counterparty_code").agg(signed=("region_code", "size"), agreed_value=("agreed_value", "sum"),
-                                             realised_value=("realised", "sum"), fully_realised=("full", "sum"),
-                                             partly_realised=("part", "sum"))
+    sums = pd.DataFrame({
+        "counterparty_code": s["counterparty_code"], "signed": 1, "agreed_value": s["agreed_value"],
+        "realised_value": s["realised"], "fully_realised": s["realised"] >= s["agreed_value"],
+        "partly_realised": (s["realised"] > 0) & (s["realised"] < s["agreed_value"]),
+    }).groupby("counterparty_code").sum()
     out = cp[["code", "name"]].rename(columns={"code": "counterparty_code", "name": "counterparty"})
-    out = out.join(agg, on="counterparty_code")
+    out = out.join(sums, on="counterparty_code").fillna(0)
     counts = ["signed", "agreed_value", "realised_value", "fully_realised", "partly_realised"]
-    out[counts] = out[counts].fillna(0).astype("int64")
+    out[counts] = out[counts].astype("int64")
     out.insert(2, "regions", len(regions_df))
     out.insert(4, "not_signed", len(regions_df) - out["signed"])
     out["realised_pct"] = (100 * out["realised_value"] / out["agreed_value"].replace(0, np.nan)).round(2)
@@ -312,21 +310,23 @@ def obstacles_as_of(conn: Connection, election_code: str, as_of: date) -> pd.Dat
                 sev.c.rank.label("severity_rank"), sev.c.weight.label("severity_weight"))
          .join(sev, sev.c.code == ob.c.severity_code)
          .where(ob.c.election_code == election_code, ob.c.found_date <= as_of))
-    df = frame(conn, q, dates=("found_date", "due_date"))
-    acts = frame(conn, select(oa.c.obstacle_id, raw(oa.c.action_date), oa.c.new_status, oa.c.id)
-                 .join(ob, ob.c.id == oa.c.obstacle_id)
-                 .where(ob.c.election_code == election_code, oa.c.action_date <= as_of,
-                        oa.c.new_status.is_not(None)), dates=("action_date",))
-    last = (acts.sort_values(["action_date", "id"]).groupby("obstacle_id").tail(1)
-            .set_index("obstacle_id")[["new_status", "action_date"]])
-    last = df[["id"]].join(last, on="id")
-    df["status"] = last["new_status"].fillna("baru")
-    df["status_date"] = last["action_date"]
+    df = frame(conn, q.add_columns(_status_as_of(oa.c.new_status, as_of).label("status"),
+                                   _status_as_of(raw(oa.c.action_date), as_of).label("status_date")),
+               dates=("found_date", "due_date", "status_date"))
+    df["status"] = df["status"].fillna("baru")
     df["open"] = df["status"] != "selesai"
     df["age_days"] = (pd.Timestamp(as_of) - df["found_date"]).dt.days
-    df["age_bucket"] = pd.cut(df["age_days"], bins=[-1] + [b[1] for b in AGE_BUCKETS],
-                              labels=[b[2] for b in AGE_BUCKETS]).astype(str)
+    bucket = np.searchsorted([b[1] for b in AGE_BUCKETS], df["age_days"].to_numpy())
+    df["age_bucket"] = np.array([b[2] for b in AGE_BUCKETS])[np.minimum(bucket, len(AGE_BUCKETS) - 1)]
     return df
+
+
+def _status_as_of(column, as_of: date):
+    """`column` of an obstacle's latest status change on or before `as_of` (one index seek)."""
+    ob, oa = m.Obstacle.__table__, m.ObstacleAction.__table__
+    return (select(column).where(oa.c.obstacle_id == ob.c.id, oa.c.new_status.is_not(None),
+                                 oa.c.action_date <= as_of)
+            .order_by(oa.c.action_date.desc(), oa.c.id.desc()).limit(1).correlate(ob).scalar_subquery())
 
 
 def obstacle_penalty(obstacles: pd.DataFrame) -> pd.Series:

@@ -2,7 +2,7 @@
 frames, the shared filters and the current language. Pages stay thin: they ask
 for frames here and lay them out; no SQL, no scoring.
 
-Cached frames are keyed by `data_version()` (the newest audit row), so a new
+Cached frames are keyed by `data_version()` (database and newest audit row), so a new
 report shows on the next rerun while unchanged data is computed once.
 """
 
@@ -32,32 +32,34 @@ def _engine(url: str):
     return get_engine(url)
 
 
-def data_version() -> int:
-    """Changes with every write (each write adds an audit row): part of every cache key."""
+def data_version() -> str:
+    """Which database, and its newest audit row (every write adds one): part of every
+    cache key, so a new report shows on the next rerun and two databases never mix."""
     with engine().connect() as conn:
-        return conn.execute(select(func.max(m.AuditLog.id))).scalar() or 0
+        newest = conn.execute(select(func.max(m.AuditLog.id))).scalar() or 0
+    return f"{settings().database_url}#{newest}"
 
 
 @st.cache_data(show_spinner=False)
-def elections(version: int) -> pd.DataFrame:
+def elections(version: str) -> pd.DataFrame:
     with engine().connect() as conn:
         return readiness.elections(conn)
 
 
 @st.cache_data(show_spinner=False)
-def stages(election_code: str, version: int) -> pd.DataFrame:
+def stages(election_code: str, version: str) -> pd.DataFrame:
     with engine().connect() as conn:
         return readiness.election_stages(conn, election_code)
 
 
 @st.cache_data(show_spinner=False)
-def default_as_of(election_code: str, version: int) -> date:
+def default_as_of(election_code: str, version: str) -> date:
     with engine().connect() as conn:
         return readiness.default_as_of(conn, election_code, today())
 
 
 @st.cache_data(show_spinner=False)
-def demo_database(version: int) -> bool:
+def demo_database(version: str) -> bool:
     with engine().connect() as conn:
         return is_demo(conn)
 
@@ -65,19 +67,19 @@ def demo_database(version: int) -> bool:
 # Snapshots are cached per (election, day, data version): maps, lists and rankings
 # of one view share one computation.
 @st.cache_data(show_spinner=False, max_entries=16)
-def snapshot(election_code: str, as_of: date, version: int) -> readiness.Snapshot:
+def snapshot(election_code: str, as_of: date, version: str) -> readiness.Snapshot:
     with engine().connect() as conn:
         return readiness.snapshot(conn, election_code, as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def national(election_code: str, as_of: date, version: int) -> readiness.NationalPicture:
+def national(election_code: str, as_of: date, version: str) -> readiness.NationalPicture:
     with engine().connect() as conn:
         return readiness.national(conn, election_code, as_of, snap=snapshot(election_code, as_of, version))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def metrics(election_code: str, as_of: date, stage_id: int | None, version: int):
+def metrics(election_code: str, as_of: date, stage_id: int | None, version: str):
     """(offices, provinces) with every map metric, for the chosen stage or the active ones."""
     snap = snapshot(election_code, as_of, version)
     offices = readiness.region_metrics(snap, [stage_id] if stage_id else None)
@@ -85,14 +87,14 @@ def metrics(election_code: str, as_of: date, stage_id: int | None, version: int)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def rankings(election_code: str, as_of: date, compare_days: int, version: int) -> dict[str, pd.DataFrame]:
+def rankings(election_code: str, as_of: date, compare_days: int, version: str) -> dict[str, pd.DataFrame]:
     with engine().connect() as conn:
         return readiness.rankings(conn, election_code, as_of, compare_days,
                                   snap=snapshot(election_code, as_of, version))
 
 
 @st.cache_data(show_spinner=False)
-def code_list(name: str, version: int) -> pd.DataFrame:
+def code_list(name: str, version: str) -> pd.DataFrame:
     """A reference code table: obstacle_category, severity, counterparty, document_requirement."""
     table = m.Base.metadata.tables[name]
     with engine().connect() as conn:
@@ -100,7 +102,7 @@ def code_list(name: str, version: int) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def pilkada_codes(version: int) -> set[str]:
+def pilkada_codes(version: str) -> set[str]:
     """Regions holding Pilkada Serentak 2024 (the reference flag), for peer groups."""
     with engine().connect() as conn:
         regions = readiness.regions(conn)
@@ -116,7 +118,7 @@ class Filters:
     stage_id: int | None  # None: all active stages
     as_of: date
     lang: str
-    version: int
+    version: str
 
     def t(self, key: str) -> str:
         return i18n.t(key, self.lang)
@@ -253,7 +255,7 @@ def go_to(page: str, **choice: str) -> None:
 
 
 @st.cache_data(show_spinner=False)
-def _region_names(version: int) -> dict[str, str]:
+def _region_names(version: str) -> dict[str, str]:
     with engine().connect() as conn:
         return readiness.region_names(conn).to_dict()
 
@@ -334,19 +336,19 @@ def map_controls(f: Filters) -> MapView:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def region_history(election_code: str, region_code: str, as_of: date, version: int) -> pd.DataFrame:
+def region_history(election_code: str, region_code: str, as_of: date, version: str) -> pd.DataFrame:
     with engine().connect() as conn:
         return readiness.region_history(conn, election_code, region_code, as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def reporting_days(election_code: str, region_code: str, as_of: date, version: int) -> pd.Series:
+def reporting_days(election_code: str, region_code: str, as_of: date, version: str) -> pd.Series:
     with engine().connect() as conn:
         return readiness.reporting_days(conn, election_code, region_code, as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def obstacle_actions(obstacle_ids: tuple[int, ...], version: int) -> pd.DataFrame:
+def obstacle_actions(obstacle_ids: tuple[int, ...], version: str) -> pd.DataFrame:
     with engine().connect() as conn:
         return readiness.obstacle_actions(conn, list(obstacle_ids))
 
