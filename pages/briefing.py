@@ -23,19 +23,24 @@ def briefing() -> None:
     with st.container(horizontal=True):
         for h in display.headlines(nat, f.lang, f.stage_id):
             st.metric(h.label, h.value, border=True)
+    # Full width: the tiles must read from across the room.
+    st.plotly_chart(charts.tile_map(provinces, "progress", f.lang, classes=True, height=640),
+                    key="briefing_tiles", config=charts.plotly_config(f.lang, staticPlot=True))
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(charts.tile_map(provinces, "progress", f.lang, classes=True, height=640),
-                        key="briefing_tiles", config=charts.plotly_config(f.lang, staticPlot=True))
-    with right:
         st.subheader(t("briefing_critical"))
-        worst = display.metric_table(offices[offices["class"] == "critical"], "lag", f.lang).head(12)
+        critical = display.metric_table(offices[offices["class"] == "critical"], "lag", f.lang)
+        worst = critical.sort_values("value", ascending=False).head(12)
         st.dataframe(worst, hide_index=True, column_config=webapp.metric_columns("lag"), height=460)
+    with right:
         snap = webapp.snapshot(f.election_code, f.as_of, version)
         severe = lists.obstacle_rows(snap, webapp.code_list("obstacle_category", version),
                                      webapp.code_list("severity", version),
                                      lists.ObstacleFilter(severities=("kritis", "tinggi"), open_only=True), f.lang)
         st.metric(t("briefing_severe_open"), i18n.number(len(severe), f.lang), border=True)
+        st.dataframe(severe[["region", "category", "severity", "age_days"]].head(8), hide_index=True,
+                     column_config={"region": t("region"), "category": t("category"), "severity": t("severity"),
+                                    "age_days": st.column_config.NumberColumn(t("age"), format="%d")})
 
 
 briefing()

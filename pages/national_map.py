@@ -19,10 +19,11 @@ if not webapp.boundaries_available():
     st.info(t("no_boundaries"))
 offices, provinces = webapp.metrics(f.election_code, f.as_of, f.stage_id, f.version)
 
-left, right = st.columns([3, 2])
+# The tile grid needs the full width to stay legible (15 columns of equal squares).
+left, right = st.columns([3, 2]) if not view.tiles else (st.container(), st.container())
 with left:
     if view.tiles:
-        fig = charts.tile_map(provinces, view.metric, f.lang, view.classes)
+        fig = charts.tile_map(provinces, view.metric, f.lang, view.classes, height=600)
     else:
         fig = charts.choropleth(provinces, view.metric, f.lang, webapp.geo_url("province"), level="province",
                                 classes=view.classes, width=520,
