@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from sipantau import charts, display, geo, i18n, webapp
+from sipantau import charts, display, i18n, webapp
 
 f = webapp.page_filters()
 t = f.t
@@ -14,28 +14,29 @@ with st.container(horizontal=True):
     for h in display.headlines(nat, f.lang, f.stage_id):
         st.metric(h.label, h.value, help=h.help, border=True)
 
-view = webapp.map_controls(f)
-if not webapp.boundaries_available():
-    st.info(t("no_boundaries"))
-offices, provinces = webapp.metrics(f.election_code, f.as_of, f.stage_id, f.version)
 
-# The tile grid needs the full width to stay legible (15 columns of equal squares).
-left, right = st.columns([3, 2]) if not view.tiles else (st.container(), st.container())
-with left:
-    if view.tiles:
-        fig = charts.tile_map(provinces, view.metric, f.lang, view.classes, height=600)
-    else:
-        fig = charts.choropleth(provinces, view.metric, f.lang, webapp.geo_url("province"), level="province",
-                                classes=view.classes, width=520,
-                                bounds=webapp.layer_bounds("province", None, str(geo.boundaries_dir())))
-    event = st.plotly_chart(fig, key="peta_nasional", on_select="rerun", selection_mode="points",
-                            config=charts.plotly_config(f.lang))
-    if codes := charts.selected_codes(event):
-        webapp.go_to("pages/province.py", provinsi=codes[0])
-with right:
-    table = display.metric_table(provinces, view.metric, f.lang)
-    picked = st.dataframe(table, hide_index=True, key="tabel_provinsi", on_select="rerun",
-                          selection_mode="single-row", column_config=webapp.metric_columns(view.metric),
-                          height=560)
-    if code := webapp.selected_row(picked, table, "region_code"):
-        webapp.go_to("pages/province.py", provinsi=code)
+
+# A metric, view or class switch reruns only this part of the page.
+@st.fragment
+def map_and_table() -> None:
+    view = webapp.map_controls(f)
+    if not webapp.boundaries_available():
+        st.info(t("no_boundaries"))
+    _, provinces = webapp.metrics(f.election_code, f.as_of, f.stage_id, f.version)
+    # The tile grid needs the full width to stay legible (15 columns of equal squares).
+    left, right = st.columns([3, 2]) if not view.tiles else (st.container(), st.container())
+    with left:
+        event = st.plotly_chart(webapp.map_figure(f, view), key="peta_nasional", on_select="rerun",
+                                selection_mode="points", config=charts.plotly_config(f.lang))
+        if codes := charts.selected_codes(event):
+            webapp.go_to("pages/province.py", provinsi=codes[0])
+    with right:
+        table = display.metric_table(provinces, view.metric, f.lang)
+        picked = st.dataframe(table, hide_index=True, key="tabel_provinsi", on_select="rerun",
+                              selection_mode="single-row", column_config=webapp.metric_columns(view.metric),
+                              height=560)
+        if code := webapp.selected_row(picked, table, "region_code"):
+            webapp.go_to("pages/province.py", provinsi=code)
+
+
+map_and_table()

@@ -24,28 +24,37 @@ with st.container(horizontal=True):
     if row["nphd_realised"] == row["nphd_realised"]:
         st.metric(t("nphd_realised"), i18n.percent(row["nphd_realised"], f.lang), border=True)
 
-view = webapp.map_controls(f)
-own = offices[offices["province_code"] == code]
-regencies = own[own["level"] == "regency"]
-left, right = st.columns([3, 2])
-with left:
-    if webapp.boundaries_available():
-        directory = str(geo.boundaries_dir())
-        fig = charts.choropleth(offices, view.metric, f.lang, webapp.geo_url("regency", code), level="regency",
-                                province_code=code, classes=view.classes, width=520,
-                                bounds=webapp.layer_bounds("regency", code, directory))
-        event = st.plotly_chart(fig, key="peta_provinsi", on_select="rerun", selection_mode="points",
-                                config=charts.plotly_config(f.lang))
-        if picked_codes := charts.selected_codes(event):
-            webapp.go_to("pages/regency.py", wilayah=picked_codes[0])
-        missing = regencies[~regencies["region_code"].isin(webapp.codes_with_boundary(directory))]
-        if len(missing):
-            st.caption(f"**{t('without_boundary')}:** " + ", ".join(missing["name"]), help=t("without_boundary_help"))
-    else:
-        st.info(t("no_boundaries"))
-with right:
-    table = display.metric_table(own, view.metric, f.lang)
-    picked = st.dataframe(table, hide_index=True, key="tabel_kabkota", on_select="rerun",
-                          selection_mode="single-row", column_config=webapp.metric_columns(view.metric), height=560)
-    if picked_code := webapp.selected_row(picked, table, "region_code"):
-        webapp.go_to("pages/regency.py", wilayah=picked_code)
+
+
+# A metric or class switch reruns only this part of the page.
+@st.fragment
+def map_and_table() -> None:
+    view = webapp.map_controls(f)
+    own = offices[offices["province_code"] == code]
+    regencies = own[own["level"] == "regency"]
+    left, right = st.columns([3, 2])
+    with left:
+        if webapp.boundaries_available():
+            # Regencies are always drawn on the map (the tile grid holds provinces only).
+            fig = webapp.map_figure(f, webapp.MapView(view.metric, False, view.classes), "regency", code)
+            event = st.plotly_chart(fig, key="peta_provinsi", on_select="rerun", selection_mode="points",
+                                    config=charts.plotly_config(f.lang))
+            if picked_codes := charts.selected_codes(event):
+                webapp.go_to("pages/regency.py", wilayah=picked_codes[0])
+            drawn = webapp.codes_with_boundary(str(geo.boundaries_dir()))
+            missing = regencies[~regencies["region_code"].isin(drawn)]
+            if len(missing):
+                st.caption(f"**{t('without_boundary')}:** " + ", ".join(missing["name"]),
+                           help=t("without_boundary_help"))
+        else:
+            st.info(t("no_boundaries"))
+    with right:
+        table = display.metric_table(own, view.metric, f.lang)
+        picked = st.dataframe(table, hide_index=True, key="tabel_kabkota", on_select="rerun",
+                              selection_mode="single-row", column_config=webapp.metric_columns(view.metric),
+                              height=560)
+        if picked_code := webapp.selected_row(picked, table, "region_code"):
+            webapp.go_to("pages/regency.py", wilayah=picked_code)
+
+
+map_and_table()

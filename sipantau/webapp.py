@@ -288,7 +288,15 @@ def _static_layers(directory: str) -> bool:
     """Write the prepared layers once per process as static files; the browser fetches
     each once and every later rerun sends only codes and values."""
     geo.write_static_geojson(STATIC_GEO, directory)
+    _forget_geometry()
     return True
+
+
+def _forget_geometry() -> None:
+    # Streamlit runs a full garbage collection after every run: a parsed GeoJSON kept in
+    # memory (about a million small objects) made every rerun ~250 ms slower. The server
+    # keeps only bounds and codes; the browser has the geometry.
+    geo.clear_memory_cache()
 
 
 def geo_url(level: str, province_code: str | None = None) -> str | None:
@@ -304,13 +312,17 @@ def geo_url(level: str, province_code: str | None = None) -> str | None:
 @st.cache_data(show_spinner=False)
 def layer_bounds(level: str, province_code: str | None, directory: str) -> tuple:
     """Only the bounds stay in memory across reruns, not the geometry."""
-    return tuple(charts.layer_bounds(geo.prepared_geojson(level, province_code, directory)))
+    bounds = tuple(charts.layer_bounds(geo.prepared_geojson(level, province_code, directory)))
+    _forget_geometry()
+    return bounds
 
 
 @st.cache_data(show_spinner=False)
 def codes_with_boundary(directory: str) -> frozenset[str]:
     """Regency codes that have a polygon; the others are listed as "tanpa batas wilayah"."""
-    return frozenset(str(f["id"]) for f in geo.prepared_geojson("regency", None, directory)["features"])
+    codes = frozenset(str(f["id"]) for f in geo.prepared_geojson("regency", None, directory)["features"])
+    _forget_geometry()
+    return codes
 
 
 @dataclass(frozen=True)
@@ -333,6 +345,24 @@ def map_controls(f: Filters) -> MapView:
         classes = st.toggle(t("show_classes"), key="kelas", bind="query-params",
                             help=t("show_classes_help"))
     return MapView(metric, tiles == "ubin" or not has_map, classes)
+
+
+def map_figure(f: Filters, view: MapView, level: str = "province", province_code: str | None = None):
+    """The page's map for the view, cached: switching back to a metric costs nothing."""
+    url = None if view.tiles else geo_url(level, province_code)
+    return _map_figure(f.election_code, f.as_of, f.stage_id, f.lang, f.version, view.metric, view.tiles,
+                       view.classes, level, province_code, url, str(geo.boundaries_dir()))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _map_figure(election_code: str, as_of: date, stage_id: int | None, language: str, version: str, metric: str,
+                tiles: bool, classes: bool, level: str, province_code: str | None, url: str | None, directory: str):
+    offices, provinces = metrics(election_code, as_of, stage_id, version)
+    if tiles:
+        return charts.tile_map(provinces, metric, language, classes, height=600)
+    return charts.choropleth(provinces if level == "province" else offices, metric, language, url, level=level,
+                             province_code=province_code, classes=classes, width=520,
+                             bounds=layer_bounds(level, province_code, directory))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
