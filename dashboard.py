@@ -14,6 +14,7 @@ from sipantau import auth, webapp
 st.set_page_config(page_title="Sipantau", page_icon=str(Path(__file__).parent / "assets" / "sipantau.png"),
                    layout="wide")
 
+webapp.settle_process()
 actor = webapp.current_actor()
 may_read = actor is not None or webapp.public_read()
 # Filters first: the language they hold names the pages below.

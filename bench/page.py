@@ -6,9 +6,10 @@ Prints one JSON line per measurement:
   includes the browser's own (software WebGL) rendering, not only the server;
 - "rerun_ms": server script time of the map page, in process (AppTest), median of N runs, for a
   rerun and for a metric switch;
-- "concurrent": N sessions switching stages through the agent API on 127.0.0.1, either all at
-  once with no pause ("burst") or each pausing 2–6 s like a person ("paced"); p50/p95 of the
-  round trip (which also includes building the agent API's JSON snapshot).
+- "stage_switch_ms": one websocket client (the app's own protocol, as a browser tab) switching
+  stages: time from request to the end of the run, warm caches and first pass;
+- "concurrent": N such clients switching stages at once with no pause ("burst") or each pausing
+  2–6 s like a person ("paced"); p50/p95 from request to the end of the run.
 Goals (issue 3): ≤ 50 kB per switch, rerun ≤ 50 ms median (one user), p95 ≤ 500 ms with 25.
 
     python bench/page.py [--reports 100000] [--sessions 25] [--switches 8]
@@ -40,47 +41,51 @@ from sipantau.reference import load_reference  # noqa: E402
 GEO_DIR = Path(os.environ.get("SIPANTAU_BOUNDARIES_DIR", ROOT.parent / "shared" / "geo"))
 
 
-def post(base: str, body: dict) -> tuple[dict, float]:
-    request = urllib.request.Request(f"{base}/_stcore/agent/interact", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
-    start = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=120) as response:
-        data = json.loads(response.read())
-    return data, (time.perf_counter() - start) * 1000
+class Session:
+    """A browser-less Streamlit client: speaks the app's own websocket protocol (protobuf
+    BackMsg/ForwardMsg), as a browser tab does, so a load test measures the server."""
 
+    def __init__(self, base: str, page: str = "peta"):
+        from websockets.sync.client import connect
 
-def session(base: str, page: str) -> str:
-    data, _ = post(base, {"page": page})
-    while data.get("status") != "ready":
-        data, _ = post(base, {"session_id": data["session_id"]})
-    return data["session_id"]
+        self.ws = connect(base.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"],
+                          max_size=None)
+        self.page = page
+        self.ids: dict[str, str] = {}
+        self.options: dict[str, list[str]] = {}
+        self.run()
 
+    def run(self, **widgets: str) -> tuple[float, int]:
+        """Rerun with these (keyed) widgets set by label; returns (ms until the run ends, bytes)."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-def switch(base: str, sid: str, state: dict) -> float:
-    data, ms = post(base, {"session_id": sid, "widget_state": state})
-    while data.get("status") not in ("ready", "error"):
-        data, more = post(base, {"session_id": sid})
-        ms += more
-    if data.get("status") == "error":
-        raise RuntimeError(json.dumps(data)[:2000])
-    return ms
+        msg = BackMsg()
+        msg.rerun_script.page_name = self.page
+        for key, value in widgets.items():
+            state = msg.rerun_script.widget_states.widgets.add()
+            state.id, state.string_value = self.ids[key], value
+        start = time.perf_counter()
+        self.ws.send(msg.SerializeToString())
+        received = 0
+        while True:
+            raw = self.ws.recv()
+            received += len(raw)
+            forward = ForwardMsg()
+            forward.ParseFromString(raw)
+            kind = forward.WhichOneof("type")
+            if kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
+                element = forward.delta.new_element
+                inner = getattr(element, element.WhichOneof("type"))
+                if getattr(inner, "id", ""):
+                    key = inner.id.rsplit("-", 1)[-1]
+                    self.ids[key] = inner.id
+                    self.options[key] = list(getattr(inner, "options", []))
+            if kind == "script_finished":
+                return (time.perf_counter() - start) * 1000, received
 
-
-def options(base: str, key: str) -> list[str]:
-    """The labels a widget offers (the agent API sets widgets by label)."""
-    data, _ = post(base, {"page": "peta"})
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("key") == key:
-                return node["props"]["options"]
-            for child in node.get("children", []):
-                found = walk(child)
-                if found:
-                    return found
-        return None
-
-    return walk(data["tree"]) or []
+    def close(self) -> None:
+        self.ws.close()
 
 
 def measure_websocket(base: str) -> dict:
@@ -146,31 +151,36 @@ def measure_in_process(env: dict) -> dict:
             "metric_switch_median": round(statistics.median(switches), 1)}
 
 
-def measure_concurrent(base: str, stages: list[str], sessions: int, switches: int, mode: str,
+def measure_concurrent(base: str, sessions: int, switches: int, mode: str,
                        pause: tuple[float, float] | None) -> dict:
-    ids = [session(base, "peta") for _ in range(sessions)]
+    clients = [Session(base) for _ in range(sessions)]
+    stages = clients[0].options["tahapan"]
     latencies: list[float] = []
+    sizes: list[int] = []
     lock = threading.Lock()
 
-    def user(n: int, sid: str) -> None:
+    def user(n: int, client: Session) -> None:
         rng = random.Random(n)
         for i in range(switches):
             if pause:
                 time.sleep(rng.uniform(*pause))
-            ms = switch(base, sid, {"tahapan": stages[(n + i) % len(stages)]})
+            ms, received = client.run(tahapan=stages[(n + i) % len(stages)])
             with lock:
                 latencies.append(ms)
+                sizes.append(received)
 
-    threads = [threading.Thread(target=user, args=(n, s)) for n, s in enumerate(ids)]
+    threads = [threading.Thread(target=user, args=(n, c)) for n, c in enumerate(clients)]
     start = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    for c in clients:
+        c.close()
     latencies.sort()
     return {"measure": "concurrent", "mode": mode, "sessions": sessions, "switches": len(latencies),
             "p50_ms": round(latencies[len(latencies) // 2], 1), "p95_ms": round(latencies[int(len(latencies) * 0.95)], 1),
-            "wall_s": round(time.perf_counter() - start, 1)}
+            "kB_per_switch": round(statistics.median(sizes) / 1000, 1), "wall_s": round(time.perf_counter() - start, 1)}
 
 
 def main() -> None:
@@ -193,7 +203,7 @@ def main() -> None:
         env = os.environ | {"SIPANTAU_DATABASE_URL": url, "SIPANTAU_PUBLIC_READ": "1",
                             "SIPANTAU_BOUNDARIES_DIR": str(GEO_DIR), "SIPANTAU_GEO_CACHE_DIR": f"{tmp}/geo"}
         proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
-                                 f"--server.port={port}", "--server.address=127.0.0.1", "--server.enableAgentApi=true",
+                                 f"--server.port={port}", "--server.address=127.0.0.1",
                                  "--server.fileWatcherType=none"], cwd=ROOT, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
@@ -207,10 +217,15 @@ def main() -> None:
             print(json.dumps(measure_websocket(base)), flush=True)
 
             print(json.dumps(measure_in_process(env)), flush=True)
-            stages = options(base, "tahapan")
+            one = Session(base)  # one user: a stage switch, caches warm after the first pass
+            stages = one.options["tahapan"]
+            times = [one.run(tahapan=stages[i % len(stages)])[0] for i in range(3 * len(stages))]
+            one.close()
+            print(json.dumps({"measure": "stage_switch_ms", "users": 1, "median": round(statistics.median(
+                times[len(stages):]), 1), "first_pass_median": round(statistics.median(times[:len(stages)]), 1)}),
+                flush=True)
             for mode, pause in (("burst", None), ("paced", (2.0, 6.0))):
-                print(json.dumps(measure_concurrent(base, stages, args.sessions, args.switches, mode, pause)),
-                      flush=True)
+                print(json.dumps(measure_concurrent(base, args.sessions, args.switches, mode, pause)), flush=True)
         finally:
             proc.terminate()
             proc.wait(timeout=20)

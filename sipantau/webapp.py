@@ -8,6 +8,8 @@ report shows on the next rerun while unchanged data is computed once.
 
 from __future__ import annotations
 
+import gc
+import importlib
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +27,20 @@ from sipantau.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, is_demo
 
 def engine():
     return _engine(settings().database_url)
+
+
+@st.cache_resource
+def settle_process() -> None:
+    """Once per server process: move the objects alive after start-up (modules, plotly's
+    validators, pandas, caches) out of the garbage collector's sight. Streamlit runs a full
+    collection after every script run; walking them cost ~150 ms per rerun (measured with
+    bench/page.py: a cached stage switch 209 ms before, see README after)."""
+    # What the pages import, imported now so that it is frozen too (pandera is large).
+    for module in ("sipantau.audit", "sipantau.documents", "sipantau.export", "sipantau.forms", "sipantau.ingest",
+                   "sipantau.lists"):
+        importlib.import_module(module)
+    gc.collect()
+    gc.freeze()
 
 
 @st.cache_resource
