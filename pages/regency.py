@@ -75,9 +75,7 @@ else:
             if done.empty:
                 st.caption(t("no_follow_up"))
             for a in done.itertuples():
-                status = f" → {a.new_status}" if isinstance(a.new_status, str) else ""
-                st.text(f"{i18n.day(a.action_date.date(), f.lang)} · {a.actor}{status}: {a.description}"
-                        + (f" ({a.evidence})" if isinstance(a.evidence, str) else ""))
+                st.text(lists.action_line(a, f.lang))
 
 left, right = st.columns(2)
 with left:

@@ -117,3 +117,11 @@ def rank_change_text(change, lang: str = "id") -> str:
     if change == 0:
         return "="
     return f"{'▲' if change > 0 else '▼'} {i18n.number(abs(change), lang)}"
+
+
+def action_line(action, lang: str = "id") -> str:
+    """One follow-up step as a line of text: date · who → new status: what (evidence)."""
+    status = f" → {OBSTACLE_STATUSES.get(action.new_status, action.new_status)}" if isinstance(
+        action.new_status, str) else ""
+    evidence = f" ({action.evidence})" if isinstance(action.evidence, str) else ""
+    return f"{i18n.day(action.action_date.date(), lang)} · {action.actor}{status}: {action.description}{evidence}"

@@ -138,3 +138,16 @@ def demo_url(tmp_path_factory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('demo-shared') / 'sipantau.db'}"
     demo_database(url, 30_000).dispose()
     return url
+
+
+def login(at, username: str):
+    """Sign in through the login form (AppTest) with the demo password."""
+    from sipantau.demo import DEMO_PASSWORD
+
+    at.run()
+    at.text_input[0].input(username)
+    at.text_input[1].input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert any(username in c.value for c in at.sidebar.caption)
+    return at

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 import streamlit as st
-from conftest import demo_database
+from conftest import demo_database, login
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
@@ -18,7 +18,6 @@ from sipantau import audit, forms
 from sipantau import models as m
 from sipantau.auth import get_actor
 from sipantau.config import ROOT, settings
-from sipantau.demo import DEMO_PASSWORD
 from sipantau.reports import record_obstacle, record_obstacle_action, submit_stage_report
 
 HOSTILE = [
@@ -120,15 +119,6 @@ def app(app_db, tmp_path, monkeypatch):
     st.cache_data.clear()
     yield AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     settings.cache_clear()
-
-
-def login(at: AppTest, username: str) -> AppTest:
-    at.run()
-    at.text_input[0].input(username)
-    at.text_input[1].input(DEMO_PASSWORD)
-    at.button[0].click().run()
-    assert not at.exception
-    return at
 
 
 def open_page(at: AppTest, page: str) -> AppTest:

@@ -10,14 +10,13 @@ from datetime import date
 
 import pytest
 import streamlit as st
-from conftest import demo_database
+from conftest import demo_database, login
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from sipantau import models as m
 from sipantau.auth import get_actor
 from sipantau.config import ROOT, settings
-from sipantau.demo import DEMO_PASSWORD
 from sipantau.reports import OutOfScope, record_nphd_agreement, submit_stage_report
 
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
@@ -50,16 +49,6 @@ def app(app_db, docs_dir, monkeypatch):
     st.cache_data.clear()
     yield AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     settings.cache_clear()
-
-
-def login(at: AppTest, username: str) -> AppTest:
-    at.run()
-    at.text_input[0].input(username)
-    at.text_input[1].input(DEMO_PASSWORD)
-    at.button[0].click().run()
-    assert not at.exception
-    assert any(username in c.value for c in at.sidebar.caption)
-    return at
 
 
 def open_page(at: AppTest, page: str) -> AppTest:
