@@ -8,7 +8,7 @@ f = webapp.page_filters()
 t = f.t
 offices, provinces = webapp.metrics(f.election_code, f.as_of, f.stage_id, f.version)
 names = dict(zip(provinces["region_code"], provinces["name"]))
-code = st.selectbox(t("province"), options=sorted(names), format_func=webapp.region_label,
+code = st.selectbox(t("province"), options=sorted(names), format_func=webapp.region_labels(f.version),
                     key="provinsi", bind="query-params")
 row = provinces.set_index("region_code").loc[code]
 st.title(row["name"])

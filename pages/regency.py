@@ -9,7 +9,8 @@ f = webapp.page_filters()
 t = f.t
 snap = webapp.snapshot(f.election_code, f.as_of, f.version)
 offices, provinces = webapp.metrics(f.election_code, f.as_of, f.stage_id, f.version)
-code = st.selectbox(t("region"), options=offices["region_code"].tolist(), format_func=webapp.region_label, key="wilayah",
+code = st.selectbox(t("region"), options=offices["region_code"].tolist(),
+                    format_func=webapp.region_labels(f.version), key="wilayah",
                     bind="query-params", index=None)
 if code is None:
     st.title(t("page_regency"))

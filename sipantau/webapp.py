@@ -267,7 +267,8 @@ def go_to(page: str, **choice: str) -> None:
     e.g. go_to("pages/province.py", provinsi="73"). The link carries the picker's label
     ("73 · Sulawesi Selatan"), as the picker itself writes it, so it can be shared."""
     keep = {k: st.query_params[k] for k in VIEW_PARAMS if k in st.query_params}
-    st.switch_page(page, query_params=keep | {k: region_label(v) for k, v in choice.items()})
+    label = region_labels(data_version())
+    st.switch_page(page, query_params=keep | {k: label(v) for k, v in choice.items()})
 
 
 @st.cache_data(show_spinner=False)
@@ -276,9 +277,10 @@ def _region_names(version: str) -> dict[str, str]:
         return readiness.region_names(conn).to_dict()
 
 
-def region_label(code: str) -> str:
+def region_labels(version: str):
     """How region pickers show (and links carry) a region: "73.10 · Kabupaten …"."""
-    return f"{code} · {_region_names(data_version()).get(code, '')}"
+    names = _region_names(version)
+    return lambda code: f"{code} · {names.get(code, '')}"
 
 
 def selected_row(event, frame: pd.DataFrame, column: str) -> str | None:
