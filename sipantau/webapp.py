@@ -33,8 +33,8 @@ def engine():
 def settle_process() -> None:
     """Once per server process: move the objects alive after start-up (modules, plotly's
     validators, pandas, caches) out of the garbage collector's sight. Streamlit runs a full
-    collection after every script run; walking them cost ~150 ms per rerun (measured with
-    bench/page.py: a cached stage switch 209 ms before, see README after)."""
+    collection after every script run; walking them cost ~150 ms per rerun (bench/page.py:
+    a cached stage switch took 209 ms before, 55–63 ms after)."""
     # What the pages import, imported now so that it is frozen too (pandera is large).
     for module in ("sipantau.audit", "sipantau.documents", "sipantau.export", "sipantau.forms", "sipantau.ingest",
                    "sipantau.lists"):
@@ -56,25 +56,30 @@ def data_version() -> str:
     return f"{settings().database_url}#{newest}"
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=16)
 def elections(version: str) -> pd.DataFrame:
     with engine().connect() as conn:
         return readiness.elections(conn)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=16)
 def stages(election_code: str, version: str) -> pd.DataFrame:
     with engine().connect() as conn:
         return readiness.election_stages(conn, election_code)
 
 
-@st.cache_data(show_spinner=False)
 def default_as_of(election_code: str, version: str) -> date:
+    return _default_as_of(election_code, version, today())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _default_as_of(election_code: str, version: str, day: date) -> date:
+    # `day` is part of the key: after midnight the default moves on without a write.
     with engine().connect() as conn:
-        return readiness.default_as_of(conn, election_code, today())
+        return readiness.default_as_of(conn, election_code, day)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=16)
 def demo_database(version: str) -> bool:
     with engine().connect() as conn:
         return is_demo(conn)
@@ -109,7 +114,7 @@ def rankings(election_code: str, as_of: date, compare_days: int, version: str) -
                                   snap=snapshot(election_code, as_of, version))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=16)
 def code_list(name: str, version: str) -> pd.DataFrame:
     """A reference code table: obstacle_category, severity, counterparty, document_requirement."""
     table = m.Base.metadata.tables[name]
@@ -117,7 +122,7 @@ def code_list(name: str, version: str) -> pd.DataFrame:
         return readiness.frame(conn, select(table))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=16)
 def pilkada_codes(version: str) -> set[str]:
     """Regions holding Pilkada Serentak 2024 (the reference flag), for peer groups."""
     with engine().connect() as conn:
@@ -271,7 +276,7 @@ def go_to(page: str, **choice: str) -> None:
     st.switch_page(page, query_params=keep | {k: label(v) for k, v in choice.items()})
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=16)
 def _region_names(version: str) -> dict[str, str]:
     with engine().connect() as conn:
         return readiness.region_names(conn).to_dict()
@@ -327,7 +332,7 @@ def geo_url(level: str, province_code: str | None = None) -> str | None:
     return f"{'/' + base if base else ''}/app/static/geo/{name}.geojson"
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=64)
 def layer_bounds(level: str, province_code: str | None, directory: str) -> tuple:
     """Only the bounds stay in memory across reruns, not the geometry."""
     bounds = tuple(charts.layer_bounds(geo.prepared_geojson(level, province_code, directory)))
@@ -335,7 +340,7 @@ def layer_bounds(level: str, province_code: str | None, directory: str) -> tuple
     return bounds
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=16)
 def codes_with_boundary(directory: str) -> frozenset[str]:
     """Regency codes that have a polygon; the others are listed as "tanpa batas wilayah"."""
     codes = frozenset(str(f["id"]) for f in geo.prepared_geojson("regency", None, directory)["features"])
