@@ -253,7 +253,8 @@ class _Plan:
                 cat = cats[int(rng.integers(len(cats)))]
                 desc = "Kendala pelaksanaan tahapan dilaporkan oleh kantor Kesbangpol."
             lag_here = o.expected - o.progress
-            severity = ("kritis" if lag_here > 40 else "tinggi" if lag_here > 25 else
+            # Some obstacles are critical whatever the lag (a flood, a clash): about 6%.
+            severity = ("kritis" if lag_here > 30 or rng.random() < 0.06 else "tinggi" if lag_here > 20 else
                         ["rendah", "sedang", "tinggi"][int(rng.choice(3, p=[0.45, 0.4, 0.15]))])
             rows.append({"region_code": o.region_code, "stage_id": int(o.stage_id), "category_code": cat,
                          "severity_code": severity, "description": desc, "found_date": o.situation_date,
