@@ -38,7 +38,7 @@ from sipantau.auth import Actor, can_read_region, can_write_region
 from sipantau.config import DATA_DIR
 from sipantau.db import run_write
 from sipantau.readiness import frame, raw
-from sipantau.reports import InvalidInput, OutOfScope, Receipt, _not_replaced
+from sipantau.reports import InvalidInput, OutOfScope, Receipt, not_replaced
 
 log = logging.getLogger(__name__)
 
@@ -294,7 +294,7 @@ def checklist(conn: Connection, region_code: str, election_code: str | None,
     codes = req["code"].tolist()
     q = (select(doc.c.id, doc.c.requirement_code, doc.c.filename, raw(doc.c.document_date), doc.c.media_type,
                 doc.c.size_bytes, doc.c.content_hash, raw(doc.c.recorded_at))
-         .where(doc.c.region_code == region_code, doc.c.requirement_code.in_(codes or [""]), _not_replaced(doc))
+         .where(doc.c.region_code == region_code, doc.c.requirement_code.in_(codes or [""]), not_replaced(doc))
          .order_by(doc.c.document_date, doc.c.id))
     docs = frame(conn, q, dates=("document_date", "recorded_at"))
     counts = docs.groupby("requirement_code")["id"].count() if len(docs) else pd.Series(dtype=int)

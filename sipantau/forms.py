@@ -20,7 +20,7 @@ from sipantau import models as m
 from sipantau.auth import WRITER_ROLES, Actor, can_write_region
 from sipantau.config import TIMEZONE
 from sipantau.readiness import frame, raw
-from sipantau.reports import _not_replaced
+from sipantau.reports import not_replaced
 
 rg = m.Region.__table__
 er = m.ElectionRegion.__table__
@@ -114,7 +114,7 @@ def obstacle_actions(conn: Connection, obstacle_id: int) -> pd.DataFrame:
 def region_agreements(conn: Connection, region_code: str, election_code: str) -> pd.DataFrame:
     """Current NPHD agreements of the region with what has been disbursed under them."""
     q = (select(na.c.id, na.c.counterparty_code, na.c.agreed_value, raw(na.c.signed_date), na.c.note)
-         .where(na.c.region_code == region_code, na.c.election_code == election_code, _not_replaced(na))
+         .where(na.c.region_code == region_code, na.c.election_code == election_code, not_replaced(na))
          .order_by(na.c.counterparty_code))
     df = frame(conn, q, dates=("signed_date",))
     df["signed_date"] = [None if pd.isna(v) else v.date() for v in df["signed_date"]]
@@ -126,7 +126,7 @@ def region_agreements(conn: Connection, region_code: str, election_code: str) ->
                   & (versions.c.region_code == same.c.region_code)
                   & (versions.c.counterparty_code == same.c.counterparty_code))
             .join(nd, nd.c.agreement_id == versions.c.id)
-            .where(same.c.id.in_(df["id"].tolist() or [-1]), _not_replaced(nd))
+            .where(same.c.id.in_(df["id"].tolist() or [-1]), not_replaced(nd))
             .group_by(same.c.id))
     sums = frame(conn, paid).set_index("agreement_id") if len(df) else pd.DataFrame()
     df["disbursed"] = df["id"].map(sums["disbursed"]).fillna(0).astype(int) if len(sums) else 0
@@ -139,7 +139,7 @@ def agreement_disbursements(conn: Connection, region_code: str, election_code: s
     q = (select(nd.c.id, na.c.counterparty_code, nd.c.tranche, nd.c.amount, raw(nd.c.disbursed_date),
                 raw(nd.c.recorded_at))
          .join(na, na.c.id == nd.c.agreement_id)
-         .where(na.c.region_code == region_code, na.c.election_code == election_code, _not_replaced(nd))
+         .where(na.c.region_code == region_code, na.c.election_code == election_code, not_replaced(nd))
          .order_by(na.c.counterparty_code, nd.c.tranche, nd.c.id))
     df = frame(conn, q, dates=("disbursed_date", "recorded_at"))
     df["disbursed_date"] = [v.date() for v in df["disbursed_date"]]

@@ -31,7 +31,7 @@ from sqlalchemy import Connection, String, case, func, select, true, type_coerce
 
 from sipantau import models as m
 from sipantau.config import Settings, settings
-from sipantau.reports import _not_replaced
+from sipantau.reports import not_replaced
 
 sr = m.StageReport.__table__
 ss = m.StageStatus.__table__
@@ -155,7 +155,7 @@ def _past_cells_query(election_code: str, as_of: date):
     report_id = (
         select(sr.c.id)
         .where(sr.c.region_code == er.c.region_code, sr.c.stage_id == st.c.id, sr.c.situation_date <= as_of,
-               _not_replaced(sr))
+               not_replaced(sr))
         .order_by(sr.c.situation_date.desc(), sr.c.id.desc())
         .limit(1)
         .correlate(er, st)
@@ -272,7 +272,7 @@ def nphd_by_region(conn: Connection, election_code: str, as_of: date) -> pd.Data
                     .join(latest, latest.c.id == na.c.id), dates=("signed_date",))
     paid = frame(conn, select(*subject, func.sum(nd.c.amount).label("realised"))
                  .join(na, na.c.id == nd.c.agreement_id)
-                 .where(na.c.election_code == election_code, nd.c.disbursed_date <= as_of, _not_replaced(nd))
+                 .where(na.c.election_code == election_code, nd.c.disbursed_date <= as_of, not_replaced(nd))
                  .group_by(*subject))
     current = current.merge(paid, on=["region_code", "counterparty_code"], how="left")
     current["realised"] = current["realised"].fillna(0).astype("int64")
@@ -532,7 +532,7 @@ def region_history(conn: Connection, election_code: str, region_code: str, until
                 sr.c.source, raw(sr.c.recorded_at), sr.c.replaces_id)
          .join(st, st.c.id == sr.c.stage_id)
          .where(st.c.election_code == election_code, sr.c.region_code == region_code,
-                sr.c.situation_date <= until, _not_replaced(sr))
+                sr.c.situation_date <= until, not_replaced(sr))
          .order_by(sr.c.stage_id, sr.c.situation_date, sr.c.id))
     return frame(conn, q, dates=("situation_date", "recorded_at"))
 

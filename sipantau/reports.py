@@ -149,7 +149,8 @@ def _row(conn: Connection, table, row_id: int) -> dict | None:
     return dict(row) if row else None
 
 
-def _not_replaced(table):
+def not_replaced(table):
+    """Rows no correction points at: the current version (shared by the read side)."""
     newer = table.alias("newer")
     return ~exists(select(newer.c.id).where(newer.c.replaces_id == table.c.id))
 
@@ -265,7 +266,7 @@ def latest_report_query(region_code, stage_id, as_of=None):
     """The current report of a cell: latest situation date, then latest id, not corrected.
     Walks ix_stage_report_cell backwards: one index seek per cell."""
     q = select(sr.c.id, sr.c.situation_date, sr.c.progress, sr.c.status).where(
-        sr.c.region_code == region_code, sr.c.stage_id == stage_id, _not_replaced(sr))
+        sr.c.region_code == region_code, sr.c.stage_id == stage_id, not_replaced(sr))
     if as_of is not None:
         q = q.where(sr.c.situation_date <= as_of)
     return q.order_by(sr.c.situation_date.desc(), sr.c.id.desc()).limit(1)
@@ -305,7 +306,7 @@ def rebuild_stage_status(conn: Connection) -> int:
         func.row_number().over(
             partition_by=(sr.c.region_code, sr.c.stage_id), order_by=(sr.c.situation_date.desc(), sr.c.id.desc())
         ).label("rn"),
-    ).where(_not_replaced(sr)).subquery()
+    ).where(not_replaced(sr)).subquery()
     cols = ["region_code", "stage_id", "report_id", "situation_date", "progress", "status"]
     conn.execute(ss.insert().from_select(cols, select(*[ranked.c[c] for c in cols]).where(ranked.c.rn == 1)))
     return conn.execute(select(func.count()).select_from(ss)).scalar()
@@ -403,7 +404,7 @@ def record_obstacle_action(engine: Engine, actor: Actor, **fields) -> Receipt:
 
 def current_agreement(conn: Connection, election_code: str, region_code: str, counterparty_code: str) -> dict | None:
     q = select(na).where(na.c.election_code == election_code, na.c.region_code == region_code,
-                         na.c.counterparty_code == counterparty_code, _not_replaced(na))
+                         na.c.counterparty_code == counterparty_code, not_replaced(na))
     row = conn.execute(q.order_by(na.c.id.desc()).limit(1)).mappings().first()
     return dict(row) if row else None
 
@@ -412,7 +413,7 @@ def _disbursed(conn: Connection, agreement: dict, excluding: int | None = None) 
     """Rupiah disbursed under any version of this agreement (corrections keep their payments)."""
     versions = select(na.c.id).where(*(na.c[k] == agreement[k] for k in ("election_code", "region_code",
                                                                          "counterparty_code")))
-    q = select(func.coalesce(func.sum(nd.c.amount), 0)).where(nd.c.agreement_id.in_(versions), _not_replaced(nd))
+    q = select(func.coalesce(func.sum(nd.c.amount), 0)).where(nd.c.agreement_id.in_(versions), not_replaced(nd))
     if excluding is not None:
         q = q.where(nd.c.id != excluding)
     return int(conn.execute(q).scalar())
@@ -421,7 +422,7 @@ def _disbursed(conn: Connection, agreement: dict, excluding: int | None = None) 
 def _tranche_recorded(conn: Connection, agreement: dict, tranche: int) -> bool:
     versions = select(na.c.id).where(*(na.c[k] == agreement[k] for k in ("election_code", "region_code",
                                                                          "counterparty_code")))
-    q = select(nd.c.id).where(nd.c.agreement_id.in_(versions), nd.c.tranche == tranche, _not_replaced(nd))
+    q = select(nd.c.id).where(nd.c.agreement_id.in_(versions), nd.c.tranche == tranche, not_replaced(nd))
     return conn.execute(q.limit(1)).first() is not None
 
 
@@ -550,5 +551,5 @@ __all__ = [
     "InvalidInput", "OutOfScope", "Receipt", "add_stage_report", "submit_stage_report", "add_obstacle",
     "record_obstacle", "add_obstacle_action", "record_obstacle_action", "add_nphd_agreement",
     "record_nphd_agreement", "add_nphd_disbursement", "record_nphd_disbursement", "add_document",
-    "record_document", "rebuild_stage_status", "refresh_stage_status", "latest_report_query",
+    "record_document", "rebuild_stage_status", "refresh_stage_status", "latest_report_query", "not_replaced",
 ]
