@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import func, select
 
-from sipantau import cli_boundaries, cli_users
+from sipantau import cli_backup, cli_boundaries, cli_users
 from sipantau import models as m
 from sipantau.cli_import import import_command
 from sipantau.cli_map import map_command
@@ -24,6 +24,9 @@ app.add_typer(cli_boundaries.app, name="boundaries")
 app.add_typer(cli_users.app, name="users")
 app.command("import")(import_command)
 app.command("map")(map_command)
+app.command("backup")(cli_backup.backup_command)
+app.command("restore")(cli_backup.restore_command)
+app.command("verify")(cli_backup.verify_command)
 
 # Report tables, children first: what `demo --replace` empties.
 REPORT_TABLES = [m.AuditLog, m.Document, m.NphdDisbursement, m.NphdAgreement, m.ObstacleAction, m.Obstacle,
