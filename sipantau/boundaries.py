@@ -260,12 +260,15 @@ def _containing(points: np.ndarray, reference: gpd.GeoDataFrame) -> list[set[str
 def _check_location(result: geo.MatchResult, reference: gpd.GeoDataFrame, level: str, same_level: bool,
                     names: dict[str, str]) -> Check:
     """A polygon's inner point must lie in its own region of the installed layer (or, for regencies
-    checked against provinces, in its own province); in no region at all (sea, a gap) is fine."""
+    checked against provinces, in its own province). In no region at all (sea, a gap) is fine, and so
+    is a region the installed layer has no polygon for: the reference copy draws Kota Magelang inside
+    Kabupaten Magelang, and a file that adds the city must not be refused for it."""
     points = result.matched.geometry.representative_point().values
+    judged = set(reference["code"])
     misplaced = []
     for code, found in zip(result.matched["code"], _containing(points, reference)):
         own = code if same_level else code[:2]
-        if found and own not in found:
+        if own in judged and found and own not in found:
             misplaced.append((code, sorted(found)[0]))
     which = NOUNS[level] if same_level else "provinsi"
     if not misplaced:

@@ -410,7 +410,7 @@ def _closest(name: str, options: dict[str, str]) -> str:
 
 def _written(value: object) -> str:
     """A cell as the file wrote it, for messages (None/NaN -> '', 73.0 -> '73')."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     text = clean_text(value)
     return text[:-2] if re.fullmatch(r"\d+\.0", text) else text

@@ -133,6 +133,19 @@ def test_reference_regencies_pass_every_check_and_keep_the_previous_layer(geo_di
     assert loaded.loc["73.10", "geometry"].equals_exact(reference.loc["73.10", "geometry"], tolerance=1e-9)
 
 
+def test_a_file_with_a_region_the_installed_layer_lacks_is_not_misplaced(installed, regencies, tmp_path):
+    # the reference copy has no Kota Magelang (33.71): its area is inside Kabupaten Magelang (33.08)
+    city = shapely.Point(110.217, -7.475).buffer(0.02)
+    kabupaten = regencies["KODE"] == "3308"
+    fuller = regencies.copy()
+    fuller.loc[kabupaten, "geometry"] = [g.difference(city) for g in regencies.loc[kabupaten, "geometry"]]
+    fuller = pd.concat([fuller, gpd.GeoDataFrame({"KODE": ["3371"], "NAMA": ["Kota Magelang"], "PROV": ["Jawa Tengah"]},
+                                                 geometry=[city], crs=4326)], ignore_index=True)
+    result = import_regencies(write(fuller, tmp_path / "kab.gpkg"), installed)
+    assert result.exit_code == 0, result.output
+    assert "Cocok: 508 kabupaten/kota" in result.output and "GAGAL" not in result.output
+
+
 def test_attribution_is_required(installed, regencies, tmp_path):
     before = snapshot(installed)
     path = write(regencies, tmp_path / "kab.gpkg")
