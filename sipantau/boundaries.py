@@ -25,6 +25,7 @@ import json
 import math
 import os
 import shutil
+import tempfile
 import urllib.request
 import warnings
 from collections.abc import Callable
@@ -412,10 +413,19 @@ def layer_files(directory: Path, level: str) -> list[Path]:
 
 def install_layer(frame: gpd.GeoDataFrame, level: str, dest: Path, meta: dict) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
-    staged = dest / f".{geo.STEMS[level]}.staged.geojson"
-    staged.unlink(missing_ok=True)
-    frame.to_file(staged, driver="GeoJSON", engine="pyogrio")
-    return _install(staged, level, dest, meta)
+    staging = _staging(dest)
+    try:
+        staged = staging / f"{geo.STEMS[level]}.geojson"
+        frame.to_file(staged, driver="GeoJSON", engine="pyogrio")
+        return _install(staged, level, dest, meta)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _staging(directory: Path) -> Path:
+    """A fresh hidden folder beside the layer (same file system, so the final rename is atomic);
+    unique, so two imports at once never write into each other's files."""
+    return Path(tempfile.mkdtemp(dir=directory, prefix=".staging-"))
 
 
 def _install(staged: Path, level: str, dest: Path, meta: dict) -> Path:
@@ -424,7 +434,7 @@ def _install(staged: Path, level: str, dest: Path, meta: dict) -> Path:
     target = dest / f"{geo.STEMS[level]}.geojson"
     _fsync(staged)
     meta = {**meta, "installed_at": datetime.now(UTC).isoformat(timespec="seconds"), "sha256": geo.file_sha256(staged)}
-    meta_staged = dest / f".{geo.STEMS[level]}.staged{geo.META_SUFFIX}"
+    meta_staged = staged.with_name(f"{geo.STEMS[level]}{geo.META_SUFFIX}")
     meta_staged.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     _fsync(meta_staged)
     current = layer_files(dest, level)
@@ -459,9 +469,7 @@ def rollback(level: str, dest: Path | str | None = None) -> list[Path]:
         raise Refused(f"Tidak ada layer {NOUNS[level]} sebelumnya di {previous}: belum ada impor atau unduhan "
                       "yang menggantikan layer ini.")
     current = layer_files(dest, level)
-    swap = previous / f".swap-{geo.STEMS[level]}"
-    shutil.rmtree(swap, ignore_errors=True)
-    swap.mkdir()
+    swap = _staging(previous)
     for path in current:
         _link_or_copy(path, swap / path.name)
     for path in restore:  # .geojson before .gpkg/.shp, so the restored layer wins as soon as it lands
@@ -535,8 +543,8 @@ def fetch_boundaries(dest: Path | str | None = None, *, base_url: str | None = N
     dest = Path(dest) if dest is not None else geo.boundaries_dir()
     base = base_url or source_base_url()
     base = base if base.endswith("/") else base + "/"
-    staging = dest / ".fetch"
-    staging.mkdir(parents=True, exist_ok=True)
+    dest.mkdir(parents=True, exist_ok=True)
+    staging = _staging(dest)
     try:
         for name, remote in geo.SOURCE_FILES.items():
             _download_verified(base + remote, staging / name, geo.SHA256[name], opener)

@@ -375,6 +375,7 @@ def test_rollback_restores_the_previous_layer_and_can_be_undone(geo_dir, install
     again = run("rollback", "--level", "regency", "--dir", installed)
     assert again.exit_code == 0, again.output
     assert snapshot(installed) == imported
+    assert not [p.name for p in installed.rglob(".*")]  # no staging or swap folders left
 
 
 def test_rollback_without_a_previous_layer_is_refused(installed):
@@ -491,7 +492,7 @@ def test_fetch_verifies_checksums_and_keeps_the_imported_layer_as_previous(mirro
         assert hashlib.sha256(path.read_bytes()).hexdigest() == geo.SHA256[path.name]
     assert geo.attribution("regency", installed) == geo.ATTRIBUTION
     assert (installed / boundaries.PREVIOUS_DIR / "regencies.geojson").read_bytes() == imported
-    assert not (installed / ".fetch").exists()
+    assert not [p.name for p in installed.iterdir() if p.name.startswith(".")]
 
 
 def test_fetch_refuses_bad_checksum_and_installs_nothing(mirror, installed):
