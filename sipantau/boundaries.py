@@ -361,7 +361,8 @@ def import_boundaries(path: Path | str, level: str, *, attribution: str | None, 
     return report
 
 
-def _match(source, level, regions, code_field, name_field, province_field, aliases) -> geo.MatchResult:
+def _match(source: gpd.GeoDataFrame, level: str, regions: pd.DataFrame, code_field: str | None,
+           name_field: str | None, province_field: str | None, aliases: pd.DataFrame | None) -> geo.MatchResult:
     if level == "province":
         return geo.match_provinces(source, regions, code_field=code_field, name_field=name_field)
     return geo.match_regencies(source, regions, name_field=name_field, code_field=code_field,
@@ -370,23 +371,29 @@ def _match(source, level, regions, code_field, name_field, province_field, alias
 
 def _checks(report: ImportReport, installed: geo.MatchResult | None, dest: Path, regions: pd.DataFrame) -> list[Check]:
     level, result, noun = report.level, report.result, NOUNS[report.level]
-    names = dict(zip(regions["code"], regions["name"]))
-    checks = [_check_conflicts(result, noun), _check_coverage(result, level, regions),
-              _check_bounds(report.source, report.crs)]
-    if checks[-1].passed:  # areas of polygons off the globe mean nothing
+    coverage, bounds = _check_coverage(result, level, regions), _check_bounds(report.source, report.crs)
+    checks = [_check_conflicts(result, noun), coverage, bounds]
+    if bounds.passed:  # areas of polygons off the globe mean nothing
         areas = _areas_km2(report.source)
         checks.append(_check_size(areas, level))
-        if checks[1].passed:  # a partial file is meant to be smaller than Indonesia
+        if coverage.passed:  # a partial file is meant to be smaller than Indonesia
             checks.append(_check_total(areas))
-    reference, same_level = (installed.matched, True) if installed else (None, False)
-    if reference is None and level == "regency":
-        provinces = _installed("province", dest, regions)
-        reference = provinces.matched if provinces else None
-    if reference is not None and len(reference):
-        checks.append(_check_location(result, reference, level, same_level, names))
-        _locate_unmatched(result, report.source, reference, names)
+    checks += _location_checks(report, installed, dest, regions)
     checks.append(_check_not_worse(result, report.installed_before, noun))
     return checks
+
+
+def _location_checks(report: ImportReport, installed: geo.MatchResult | None, dest: Path,
+                     regions: pd.DataFrame) -> list[Check]:
+    """Against the installed layer of the level; a first regency import against the province layer."""
+    same_level = installed is not None
+    if not same_level and report.level == "regency":
+        installed = _installed("province", dest, regions)
+    if installed is None or installed.matched.empty:
+        return []
+    names = dict(zip(regions["code"], regions["name"]))
+    _locate_unmatched(report.result, report.source, installed.matched, names)
+    return [_check_location(report.result, installed.matched, report.level, same_level, names)]
 
 
 def _imported_frame(matched: gpd.GeoDataFrame, level: str, regions: pd.DataFrame) -> gpd.GeoDataFrame:
