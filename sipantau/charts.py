@@ -25,6 +25,7 @@ points with `location` = Kemendagri code on maps and `customdata[5]` = code on t
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
@@ -312,8 +313,9 @@ def choropleth(frame: pd.DataFrame, metric: str, lang: str = "id", geojson: Mapp
 
     frame: `readiness.region_metrics` (offices) or `province_metrics` rows; only `level` rows (and
     `province_code`'s) are drawn. geojson: dict = embedded (export), str = URL of the prepared layer
-    (page; pass `bounds=layer_bounds(...)` or let province maps find them). attribution: None = the
-    boundary attribution in `lang` (it must be shown wherever the maps are). width: the expected
+    (page; pass `bounds=layer_bounds(...)` or let province maps find them). attribution: the layer's
+    (`geo.attribution`; it must be shown wherever the maps are); None = the embedded layer's own, else
+    the reference copy's in `lang`. width: the expected
     pixel width, used only to fit the zoom (the figure itself stays responsive)."""
     if geojson is None:
         raise ValueError("geojson: berikan dict GeoJSON (ekspor) atau URL berkas statis (halaman)")
@@ -399,12 +401,16 @@ def choropleth(frame: pd.DataFrame, metric: str, lang: str = "id", geojson: Mapp
                 "bgcolor": "rgba(255,255,255,0.85)", "itemclick": "toggle", "font": {"size": 12}},
         title={"text": title, "x": 0.01, "font": {"size": 16}} if title else None,
     ))
+    if attribution is None and embedded:  # a prepared layer carries its own (geo.attribution)
+        attribution = geojson.get("attribution")
     _attribute(fig, attribution, lang)
     return fig
 
 
 def _attribute(fig: go.Figure, attribution: str | None, lang: str) -> None:
-    text = _t("attribution", lang) if attribution is None else attribution
+    # The reference copy's credit is translated; an imported layer's is operator text, shown as text
+    # (plotly would render <a>, <b>… in an annotation).
+    text = _t("attribution", lang) if attribution in (None, geo.ATTRIBUTION) else html.escape(attribution, quote=False)
     if text:
         fig.add_annotation(text=text, x=1, y=0, xref="paper", yref="paper", xanchor="right", yanchor="top",
                            showarrow=False, font={"size": 10, "color": "#555555"}, yshift=-2)

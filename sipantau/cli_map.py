@@ -89,7 +89,8 @@ def build_figure(data: MapData, level: str, metric: str, lang: str = "id", *, pr
         return charts.tile_map(data.frame, metric, lang, classes, height=height, title=title)
     layer = geo.prepared_geojson(level, province if level == "regency" else None, boundaries)
     return charts.choropleth(data.frame, metric, lang, layer, level=level, province_code=province,
-                             classes=classes, width=width, height=height, title=title)
+                             classes=classes, width=width, height=height, title=title,
+                             attribution=geo.attribution(level, boundaries))
 
 
 def find_chromium() -> str | None:
@@ -199,4 +200,4 @@ def map_command(
     typer.echo(f"{what} ({'kelas' if classes else charts.metric_label(metric)}, {data.election_code}, per "
                f"{data.as_of.isoformat()}) ditulis ke {out} ({i18n.number(out.stat().st_size)} bita).")
     if not tiles:
-        typer.echo(geo.ATTRIBUTION)
+        typer.echo(geo.attribution(level, boundaries))

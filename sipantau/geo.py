@@ -3,7 +3,11 @@
 The boundary files are third-party data (MIT, geometry from Badan Informasi Geospasial) that live
 in a git-ignored directory (`SIPANTAU_BOUNDARIES_DIR`, default `data/boundaries`); nothing derived
 from them is committed. The regency file carries names only, so regencies are matched to Kemendagri
-codes by province + normalised name, with a committed alias table for the names that really differ.
+codes by province + normalised name, with committed alias tables for the names that really differ.
+When a file gives both a code and a name, both must point at the same region.
+
+Each installed layer may have a sidecar `<stem>.meta.json` (written by `sipantau.boundaries`) that
+records its attribution; maps show that attribution, never a default that may belong to other data.
 
 Maps are drawn offline from GeoJSON built here: one shared coverage simplification (neighbours keep
 identical borders, no gaps or slivers), coordinates on a 1e-4 degree grid (~11 m), cached on disk
@@ -20,10 +24,9 @@ import os
 import re
 import tempfile
 import unicodedata
-import urllib.request
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,9 +35,12 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box, mapping
 
+from sipantau.rules import clean_text
+
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = ROOT / "data" / "reference"
 ALIASES_CSV = REFERENCE_DIR / "regency_aliases.csv"
+PROVINCE_ALIASES_CSV = REFERENCE_DIR / "province_aliases.csv"
 TILES_CSV = REFERENCE_DIR / "province_tiles.csv"
 
 # Pinned source (see /work/shared/geo/SOURCE.md): a commit, not a branch, so that a fetch today and
@@ -56,6 +62,25 @@ ATTRIBUTION = (
     "Batas wilayah: Badan Informasi Geospasial, melalui ardian28/GeoJson-Indonesia-38-Provinsi "
     "dan mashadinoor/Indonesia-Geojson-2026 (lisensi MIT)."
 )
+# Shown when an installed file is neither the pinned reference copy nor recorded by an import:
+# better an honest "unknown" than crediting the reference source for someone else's data.
+UNKNOWN_ATTRIBUTION = (
+    "Batas wilayah: sumber tidak tercatat (impor ulang dengan `boundaries import --attribution`)."
+)
+META_SUFFIX = ".meta.json"
+
+# The 2022 split of Papua (UU 14, 15, 16/2022 and UU 29/2022): regencies moved to new provinces with
+# new codes; their own boundaries did not change. Old province -> the provinces carved out of it.
+PAPUA_SPLIT = {"91": ("93", "94", "95"), "92": ("96",)}
+PAPUA_HINT = (
+    "Pemekaran Papua 2022: Provinsi Papua (91) dimekarkan menjadi Papua (91), Papua Selatan (93, UU 14/2022), "
+    "Papua Tengah (94, UU 15/2022) dan Papua Pegunungan (95, UU 16/2022); Papua Barat (92) dimekarkan menjadi "
+    "Papua Barat (92) dan Papua Barat Daya (96, UU 29/2022). Berkas dari sebelum 2022 memakai batas dan kode lama: "
+    "poligon 'Papua' lama mencakup 91, 93, 94 dan 95, 'Papua Barat' lama mencakup 92 dan 96, dan kabupaten yang "
+    "pindah berganti kode (mis. Merauke 91.01 menjadi 93.01, Sorong 92.01 menjadi 96.01). Penomoran BPS lama "
+    "berbeda lagi (91 = Papua Barat, 94 = Papua). Pakai berkas batas wilayah terbitan 2023 atau sesudahnya, atau "
+    "impor kabupaten/kota menurut nama (--name-field) agar dicocokkan ke kode baru."
+)
 
 LEVELS = ("province", "regency")
 STEMS = {"province": "provinces", "regency": "regencies"}
@@ -67,7 +92,7 @@ GRID = 1e-4
 # regencies <= ~120 kB. The regency source is already coarse, so one province needs none.
 TOLERANCE = {"province": 0.03, "regency": 0.01, "regency_in_province": 0.0}
 # Bump when the output of the pipeline changes, so old disk-cache files are not served.
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: the attribution is the layer's own
 
 
 # --------------------------------------------------------------------------- locations
@@ -208,19 +233,6 @@ def regency_key(name: object) -> tuple[str, str]:
     return kind, "".join(words)
 
 
-# Short forms seen in boundary files and spreadsheets; keys/values are compact province keys.
-_PROVINCE_ABBREVIATIONS = {
-    "ntb": "nusatenggarabarat",
-    "ntt": "nusatenggaratimur",
-    "babel": "kepulauanbangkabelitung",
-    "bangkabelitung": "kepulauanbangkabelitung",
-    "kepri": "kepulauanriau",
-    "nanggroeacehdarussalam": "aceh",
-    "nad": "aceh",
-    "jabar": "jawabarat",
-    "jateng": "jawatengah",
-    "jatim": "jawatimur",
-}
 _PROVINCE_PREFIXES = (
     "provinsi",
     "daerah khusus ibukota",
@@ -235,7 +247,8 @@ _PROVINCE_PREFIXES = (
 
 
 def province_key(name: object) -> str:
-    """'DKI Jakarta', 'Daerah Khusus Ibukota Jakarta', 'Provinsi DKI Jakarta' -> 'jakarta'."""
+    """'DKI Jakarta', 'Daerah Khusus Ibukota Jakarta', 'Provinsi DKI Jakarta' -> 'jakarta'. Other
+    names for a province (old, short, foreign spellings) are rows of province_aliases.csv."""
     text = normalise_name(name)
     for _ in range(2):  # "Provinsi Daerah Istimewa Yogyakarta": two prefixes
         for prefix in _PROVINCE_PREFIXES:
@@ -243,8 +256,7 @@ def province_key(name: object) -> str:
                 text = text[len(prefix) + 1 :]
                 break
     words = [_WORD_EXPANSIONS.get(w, w) for w in text.split()]
-    key = "".join(words)
-    return _PROVINCE_ABBREVIATIONS.get(key, key)
+    return "".join(words)
 
 
 def normalise_code(value: object, level: str) -> str | None:
@@ -260,10 +272,26 @@ def normalise_code(value: object, level: str) -> str | None:
     return None
 
 
-def province_lookup(regions: pd.DataFrame, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Compact province key -> code, from regions plus e.g. the provinces file's own names."""
+def read_province_aliases(path: Path | str | None = None) -> pd.DataFrame:
+    path = Path(path) if path else PROVINCE_ALIASES_CSV
+    if not path.exists():
+        return pd.DataFrame(columns=["source_name", "code", "note"])
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def province_lookup(regions: pd.DataFrame, extra: dict[str, str] | None = None,
+                    aliases: pd.DataFrame | None = None) -> dict[str, str]:
+    """Compact province key -> code: official names, then the alias table, then e.g. the provinces
+    file's own names. An alias that names another province, or an unknown code, is refused."""
     provinces = _level_rows(regions, "province")
     lookup = {province_key(n): c for n, c in zip(provinces["name"], provinces["code"])}
+    table = read_province_aliases() if aliases is None else aliases
+    for name, code in zip(table["source_name"], table["code"]):
+        key = province_key(name)
+        if code not in set(provinces["code"]):
+            raise ValueError(f"province_aliases.csv: kode {code} ({name}) tidak ada di regions")
+        if lookup.setdefault(key, code) != code:
+            raise ValueError(f"province_aliases.csv: {name} -> {code}, padahal nama itu sudah berarti {lookup[key]}")
     for name, code in (extra or {}).items():
         lookup.setdefault(province_key(name), code)
     return lookup
@@ -311,11 +339,23 @@ def read_layer(path: Path | str, layer: str | None = None) -> gpd.GeoDataFrame:
 class MatchResult:
     """What a matching run produced, for loaders, the CLI report and tests."""
 
-    matched: gpd.GeoDataFrame  # code, name, source_province, source_name, method, geometry
-    unmatched: pd.DataFrame  # source_province, source_name, reason
+    matched: gpd.GeoDataFrame  # code, name, source_code, source_province, source_name, method, geometry
+    # feature (row in the source), kind, source_code, source_province, source_name, reason, candidate;
+    # kind "conflict" = code and name name two different regions (never stored: which one is right?)
+    unmatched: pd.DataFrame
     without_boundary: pd.DataFrame  # code, name: regions with no polygon
     duplicates: pd.DataFrame  # code, source_names: several features merged into one code
     aliases_used: list[tuple[str, str]]  # (province_code, source_name) rows of the alias table
+    notes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NOTE_COLUMNS))  # code, source_name, note
+    papua_2022: bool = False  # the file looks older than the 2022 split of Papua (see PAPUA_HINT)
+
+    @property
+    def conflicts(self) -> pd.DataFrame:
+        return self.unmatched[self.unmatched["kind"] == "conflict"]
+
+
+UNMATCHED_COLUMNS = ["feature", "kind", "source_code", "source_province", "source_name", "reason", "candidate"]
+NOTE_COLUMNS = ["code", "source_code", "source_name", "note"]
 
 
 def regions_without_boundary(matched: pd.DataFrame, regions: pd.DataFrame, level: str = "regency") -> pd.DataFrame:
@@ -332,9 +372,12 @@ def _alias_table(aliases: pd.DataFrame | None, regency_codes: set[str]) -> dict[
     for row in (aliases if aliases is not None else read_aliases()).itertuples(index=False):
         if row.code not in regency_codes:
             raise ValueError(f"regency_aliases.csv: kode {row.code} ({row.source_name}) tidak ada di regions")
-        key = (row.province_code, "".join(normalise_name(row.source_name).split()))
-        table[key] = (row.code, row.source_name)
+        table[(row.province_code, _compact(row.source_name))] = (row.code, row.source_name)
     return table
+
+
+def _compact(name: object) -> str:
+    return "".join(normalise_name(name).split())
 
 
 def _regency_index(regions: pd.DataFrame) -> dict[str, dict[tuple[str, str], str | None]]:
@@ -359,20 +402,95 @@ def _find_regency(key: tuple[str, str], candidates: dict) -> tuple[str | None, s
     return None, ""
 
 
-def _suggest(name: str, province: str, regions: pd.DataFrame) -> str:
-    """Closest official names, to help whoever writes the next alias row."""
-    rows = _level_rows(regions, "regency")
-    rows = rows[rows["parent_code"] == province]
-    close = difflib.get_close_matches(str(name), list(rows["name"]), n=2, cutoff=0.6)
-    hint = ", ".join(f"{n} ({rows.loc[rows['name'] == n, 'code'].iloc[0]})" for n in close)
-    return f"; mungkin: {hint}" if hint else ""
+def _closest(name: str, options: dict[str, str]) -> str:
+    """'code Name' of the official name closest to `name` (options: name -> code), or ''."""
+    close = difflib.get_close_matches(str(name), list(options), n=1, cutoff=0.6)
+    return f"{options[close[0]]} {close[0]}" if close else ""
 
 
-def _result(rows: list[dict], unmatched: list[dict], regions: pd.DataFrame, level: str,
+def _written(value: object) -> str:
+    """A cell as the file wrote it, for messages (None/NaN -> '', 73.0 -> '73')."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = clean_text(value)
+    return text[:-2] if re.fullmatch(r"\d+\.0", text) else text
+
+
+@dataclass
+class _Feature:
+    """One source feature as written, and what its code and its name each point at."""
+
+    index: int
+    source_code: str
+    source_province: str
+    source_name: str
+    geometry: object
+    by_code: str | None = None
+    by_name: str | None = None
+    name_method: str = ""
+
+
+class _Collector:
+    """Decides per feature (code and name must agree) and gathers rows, misses and notes."""
+
+    def __init__(self, official: dict[str, str], noun: str):
+        self.official, self.noun = official, noun
+        self.rows: list[dict] = []
+        self.unmatched: list[dict] = []
+        self.notes: list[dict] = []
+        self.papua = False
+
+    def region(self, code: str) -> str:
+        return f"{code} {self.official.get(code, '')}".strip()
+
+    def miss(self, f: _Feature, kind: str, reason: str, candidate: str = "") -> None:
+        self.unmatched.append({"feature": f.index, "kind": kind, "source_code": f.source_code,
+                               "source_province": f.source_province, "source_name": f.source_name,
+                               "reason": reason, "candidate": candidate})
+
+    def note(self, f: _Feature, code: str, text: str) -> None:
+        self.notes.append({"code": code, "source_code": f.source_code, "source_name": f.source_name, "note": text})
+
+    def take(self, f: _Feature, code: str, method: str) -> None:
+        self.rows.append({"code": code, "source_code": f.source_code, "source_province": f.source_province,
+                          "source_name": f.source_name, "method": method, "geometry": f.geometry})
+
+    def decide(self, f: _Feature, explain: Callable[[], tuple[str, str]]) -> None:
+        """Store, note, or miss a feature; `explain` (reason, closest region) runs only for a miss."""
+        if f.by_code and f.by_name and f.by_name != f.by_code:
+            papua = {f.by_code[:2], f.by_name[:2]} & {"91", "92", "93", "94", "95", "96"}
+            self.papua |= bool(papua)
+            self.miss(f, "conflict", f"kode {self.region(f.by_code)}, tetapi nama menunjuk {self.region(f.by_name)}"
+                      + (" (kode/nama lama sebelum pemekaran Papua 2022, atau penomoran BPS?)" if papua else ""),
+                      self.region(f.by_name))
+        elif f.by_code:
+            if f.source_name and not f.by_name:
+                self.note(f, f.by_code, f"nama '{f.source_name}' tidak dikenali; dicocokkan menurut kode "
+                                        f"ke {self.region(f.by_code)}")
+            self.take(f, f.by_code, "code+name" if f.by_name else "code")
+        elif f.by_name:
+            if f.source_code:
+                self.note(f, f.by_name, f"kode '{f.source_code}' bukan kode {self.noun} Kemendagri; dicocokkan "
+                                        f"menurut nama ke {self.region(f.by_name)}")
+            self.take(f, f.by_name, f.name_method or "name")
+        else:
+            self.miss(f, "unknown", *explain())
+
+
+def _code_reason(written: str, code: str | None, level: str) -> str:
+    if code is None:
+        example = "73" if level == "province" else "73.10 atau 7310"
+        return f"kode '{written}' bukan kode {'provinsi 2' if level == 'province' else 'kabupaten/kota 4'} angka ({example})"
+    papua = code[:2] in PAPUA_SPLIT and level == "regency"
+    return f"kode {code} tidak ada di data wilayah Kemendagri" + (
+        " (kode lama sebelum pemekaran Papua 2022?)" if papua else "")
+
+
+def _result(collector: _Collector, regions: pd.DataFrame, level: str,
             aliases_used: list[tuple[str, str]], crs) -> MatchResult:
     """Merge features that share a code (split multiparts), attach official names, report gaps."""
-    cols = ["code", "source_province", "source_name", "method", "geometry"]
-    frame = gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry="geometry", crs=crs)
+    cols = ["code", "source_code", "source_province", "source_name", "method", "geometry"]
+    frame = gpd.GeoDataFrame(pd.DataFrame(collector.rows, columns=cols), geometry="geometry", crs=crs)
     counts = frame["code"].value_counts()
     dup_codes = counts[counts > 1].index
     duplicates = pd.DataFrame(
@@ -384,71 +502,140 @@ def _result(rows: list[dict], unmatched: list[dict], regions: pd.DataFrame, leve
     names = dict(zip(regions["code"], regions["name"]))
     frame.insert(1, "name", [names.get(c, s) for c, s in zip(frame["code"], frame["source_name"])])
     frame = frame.sort_values("code").reset_index(drop=True)
+    papua = collector.papua
+    if level == "province":  # old Papua / Papua Barat present, none of the four new provinces
+        codes = set(frame["code"])
+        papua |= bool(codes & set(PAPUA_SPLIT)) and not codes & {c for new in PAPUA_SPLIT.values() for c in new}
     return MatchResult(
         matched=frame,
-        unmatched=pd.DataFrame(unmatched, columns=["source_province", "source_name", "reason"]),
+        unmatched=pd.DataFrame(collector.unmatched, columns=UNMATCHED_COLUMNS),
         without_boundary=regions_without_boundary(frame, regions, level),
         duplicates=duplicates,
         aliases_used=aliases_used,
+        notes=pd.DataFrame(collector.notes, columns=NOTE_COLUMNS),
+        papua_2022=papua,
     )
 
 
+def _column(source: gpd.GeoDataFrame, name: str | None) -> list[str] | None:
+    """The written values of a field, or None when the field is not asked for / not in the file."""
+    if not name or name not in source:
+        return None
+    return [_written(v) for v in source[name]]
+
+
 def match_provinces(source: gpd.GeoDataFrame, regions: pd.DataFrame, *, code_field: str | None = "KODE_PROV",
-                    name_field: str | None = "PROVINSI") -> MatchResult:
-    """Province polygons to codes: by code field when it holds a known code, else by name."""
-    known = set(_level_rows(regions, "province")["code"])
-    lookup = province_lookup(regions)
-    rows, unmatched = [], []
-    for _, feature in source.iterrows():
-        raw_code = feature.get(code_field) if code_field in source else None
-        label = feature.get(name_field, "") if name_field in source else str(raw_code)
-        code = normalise_code(raw_code, "province")
-        method = "code"
-        if code not in known:
-            code, method = (lookup.get(province_key(label)) if name_field in source else None), "name"
-        if code is None:
-            unmatched.append({"source_province": label, "source_name": label, "reason": "provinsi tidak dikenal"})
-            continue
-        rows.append({"code": code, "source_province": label, "source_name": label,
-                     "method": method, "geometry": feature.geometry})
-    return _result(rows, unmatched, regions, "province", [], source.crs)
+                    name_field: str | None = "PROVINSI", aliases: pd.DataFrame | None = None) -> MatchResult:
+    """Province polygons to codes: by code and by name (official, alias table); when a feature
+    has both, they must agree, otherwise it is a conflict and not stored."""
+    provinces = _level_rows(regions, "province")
+    official = dict(zip(provinces["code"], provinces["name"]))
+    lookup = province_lookup(regions, aliases=aliases)
+    by_official_name = dict(zip(provinces["name"], provinces["code"]))
+    codes, labels = _column(source, code_field), _column(source, name_field)
+    collector = _Collector(official, "provinsi")
+    for i, geometry in enumerate(source.geometry):
+        written_code = codes[i] if codes else ""
+        label = labels[i] if labels else ""
+        f = _Feature(i, written_code, label, label, geometry)
+        code = normalise_code(written_code, "province") if written_code else None
+        f.by_code = code if code in official else None
+        f.by_name = lookup.get(province_key(label)) if label else None
+        collector.decide(f, lambda: _province_reason(f, code, by_official_name))
+    return _result(collector, regions, "province", [], source.crs)
 
 
-def match_regencies(source: gpd.GeoDataFrame, regions: pd.DataFrame, *, name_field: str = "WADMKK",
-                    province_field: str = "WADMPR", code_field: str | None = None,
-                    aliases: pd.DataFrame | None = None,
-                    province_names: dict[str, str] | None = None) -> MatchResult:
-    """Regency polygons to codes: by code field, else alias table, else (province, kind, name)."""
-    regency_codes = set(_level_rows(regions, "regency")["code"])
-    province_codes = set(_level_rows(regions, "province")["code"])
-    lookup = province_lookup(regions, province_names)
-    alias_table = _alias_table(aliases, regency_codes)
-    index = _regency_index(regions)
-    rows, unmatched, used = [], [], []
-    for _, feature in source.iterrows():
-        name, prov_label = feature.get(name_field, ""), feature.get(province_field, "")
-        code = normalise_code(feature.get(code_field), "regency") if code_field in source else None
-        if code in regency_codes:
-            rows.append({"code": code, "source_province": prov_label, "source_name": name,
-                         "method": "code", "geometry": feature.geometry})
-            continue
-        province = _province_code(prov_label, lookup, province_codes)
-        if province is None:
-            unmatched.append({"source_province": prov_label, "source_name": name, "reason": "provinsi tidak dikenal"})
-            continue
-        alias = alias_table.get((province, "".join(normalise_name(name).split())))
+def _province_reason(f: _Feature, code: str | None, by_official_name: dict[str, str]) -> tuple[str, str]:
+    reasons = [_code_reason(f.source_code, code, "province")] if f.source_code else []
+    if f.source_name or not f.source_code:
+        reasons.append(f"nama provinsi '{f.source_name}' tidak dikenal" if f.source_name else "kode dan nama kosong")
+    return "; ".join(reasons), _closest(f.source_name, by_official_name) if f.source_name else ""
+
+
+class _RegencyNames:
+    """Regency name -> code: per province (alias table, then normalised name), with the 2022 Papua
+    split, and nationally unique names for cross-checking a code whose province is not given."""
+
+    def __init__(self, regions: pd.DataFrame, aliases: pd.DataFrame | None):
+        self.regions = regions
+        self.alias_table = _alias_table(aliases, set(_level_rows(regions, "regency")["code"]))
+        self.index = _regency_index(regions)
+        self.used: list[tuple[str, str]] = []
+
+    def in_province(self, name: str, province: str) -> tuple[str | None, str]:
+        alias = self.alias_table.get((province, _compact(name)))
         if alias:
-            code, method = alias[0], "alias"
-            used.append((province, alias[1]))
+            self.used.append((province, alias[1]))
+            return alias[0], "alias"
+        key = regency_key(name)
+        code, method = _find_regency(key, self.index.get(province, {}))
+        if code:
+            return code, method
+        for newer in PAPUA_SPLIT.get(province, ()):  # moved to a new Papua province in 2022
+            code, _ = _find_regency(key, self.index.get(newer, {}))
+            if code:
+                return code, "papua_2022"
+        return None, ""
+
+    def national(self, name: str) -> str | None:
+        key = regency_key(name)
+        found = {c for per in self.index.values() for k, c in per.items() if k == key and c}
+        return found.pop() if len(found) == 1 else None
+
+    def suggest(self, name: str, province: str | None) -> str:
+        rows = _level_rows(self.regions, "regency")
+        if province:
+            rows = rows[rows["parent_code"] == province]
+        return _closest(name, dict(zip(rows["name"], rows["code"])))
+
+
+def match_regencies(source: gpd.GeoDataFrame, regions: pd.DataFrame, *, name_field: str | None = "WADMKK",
+                    province_field: str | None = "WADMPR", code_field: str | None = None,
+                    aliases: pd.DataFrame | None = None,
+                    province_names: dict[str, str] | None = None,
+                    province_aliases: pd.DataFrame | None = None) -> MatchResult:
+    """Regency polygons to codes: by code field, and by (province, name) through the alias table and
+    normalised names; when a feature has both a code and a name, they must agree."""
+    rows = _level_rows(regions, "regency")
+    official = dict(zip(regions["code"], regions["name"]))
+    regency_codes = set(rows["code"])
+    province_codes = set(_level_rows(regions, "province")["code"])
+    lookup = province_lookup(regions, province_names, province_aliases)
+    names = _RegencyNames(regions, aliases)
+    codes, labels, provinces = (_column(source, f) for f in (code_field, name_field, province_field))
+    collector = _Collector(official, "kabupaten/kota")
+    for i, geometry in enumerate(source.geometry):
+        f = _Feature(i, codes[i] if codes else "", provinces[i] if provinces else "",
+                     labels[i] if labels else "", geometry)
+        code = normalise_code(f.source_code, "regency") if f.source_code else None
+        f.by_code = code if code in regency_codes else None
+        province = _province_code(f.source_province, lookup, province_codes) if f.source_province else None
+        province = province or (f.by_code[:2] if f.by_code else None)
+        if f.source_name and province:
+            f.by_name, f.name_method = names.in_province(f.source_name, province)
+        if f.source_name and not f.by_name and f.by_code:
+            f.by_name = names.national(f.source_name)  # cross-check a code even when the province is off
+        if f.name_method == "papua_2022" and not f.by_code:
+            collector.papua = True
+            collector.note(f, f.by_name, f"{f.source_name}: sejak 2022 bagian dari {collector.region(f.by_name[:2])}, "
+                                         f"bukan {collector.region(province)}")
+        collector.decide(f, lambda: (_regency_reason(f, code, province, official),
+                                     names.suggest(f.source_name, province) if f.source_name else ""))
+        if code and code[:2] in PAPUA_SPLIT and code not in regency_codes:
+            collector.papua = True
+    return _result(collector, regions, "regency", names.used, source.crs)
+
+
+def _regency_reason(f: _Feature, code: str | None, province: str | None, official: dict[str, str]) -> str:
+    reasons = [_code_reason(f.source_code, code, "regency")] if f.source_code else []
+    if f.source_name:
+        if province:
+            reasons.append(f"nama '{f.source_name}' tidak ditemukan di provinsi {province} {official[province]}")
+        elif f.source_province:
+            reasons.append(f"provinsi '{f.source_province}' tidak dikenal")
         else:
-            code, method = _find_regency(regency_key(name), index.get(province, {}))
-        if code is None:
-            unmatched.append({"source_province": prov_label, "source_name": name,
-                              "reason": "nama tidak ditemukan" + _suggest(name, province, regions)})
-            continue
-        rows.append({"code": code, "source_province": prov_label, "source_name": name,
-                     "method": method, "geometry": feature.geometry})
-    return _result(rows, unmatched, regions, "regency", used, source.crs)
+            reasons.append("provinsi tidak diketahui (berikan --province-field)")
+    return "; ".join(reasons) or "kode dan nama kosong"
 
 
 # --------------------------------------------------------------------------- loading
@@ -485,7 +672,7 @@ def regency_matches(directory: Path | str | None = None, regions: pd.DataFrame |
 
 def _warn_unmatched(result: MatchResult, what: str) -> None:
     if len(result.unmatched):
-        names = ", ".join(result.unmatched["source_name"].astype(str))
+        names = ", ".join(n or c for n, c in zip(result.unmatched["source_name"], result.unmatched["source_code"]))
         warnings.warn(f"{len(result.unmatched)} {what} tidak cocok dengan kode Kemendagri: {names}", stacklevel=3)
 
 
@@ -544,8 +731,9 @@ def _coords(geom: dict, decimals: int) -> dict:
     return {"type": geom["type"], "coordinates": walk(geom["coordinates"])}
 
 
-def feature_collection(codes, names, geoms, *, grid: float = GRID) -> dict:
-    """Plain GeoJSON (feature id = Kemendagri code) that plotly's `featureidkey='id'` can use."""
+def feature_collection(codes, names, geoms, *, attribution: str | None, grid: float = GRID) -> dict:
+    """Plain GeoJSON (feature id = Kemendagri code) that plotly's `featureidkey='id'` can use;
+    `attribution` (the source layer's, see `attribution()`) travels with the prepared file."""
     decimals = max(0, round(-np.log10(grid)))
     features = [
         {"type": "Feature", "id": code, "properties": {"code": code, "name": name},
@@ -553,7 +741,54 @@ def feature_collection(codes, names, geoms, *, grid: float = GRID) -> dict:
         for code, name, geom in zip(codes, names, geoms)
         if geom is not None and not geom.is_empty
     ]
-    return {"type": "FeatureCollection", "attribution": ATTRIBUTION, "features": features}
+    head = {"type": "FeatureCollection"} | ({"attribution": attribution} if attribution else {})
+    return {**head, "features": features}
+
+
+# --------------------------------------------------------------------------- attribution sidecar
+
+
+def meta_path(directory: Path | str | None, level: str) -> Path:
+    """`<stem>.meta.json` beside the layer: attribution, source, checks of the import that installed it."""
+    directory = Path(directory) if directory is not None else boundaries_dir()
+    return directory / f"{STEMS[_check_level(level)]}{META_SUFFIX}"
+
+
+def read_meta(level: str, directory: Path | str | None = None) -> dict:
+    """The sidecar of a level, {} when missing or unreadable (then the attribution is worked out)."""
+    try:
+        meta = json.loads(meta_path(directory, level).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+@functools.lru_cache(maxsize=16)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, computed once per (size, mtime): maps ask on every render."""
+    stat = path.stat()
+    return _sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+def attribution(level: str, directory: Path | str | None = None) -> str:
+    """What every map of this level must credit: the sidecar's attribution when the sidecar belongs
+    to the installed file (same SHA-256), the reference attribution for the pinned reference copy,
+    else UNKNOWN_ATTRIBUTION (a file dropped in by hand, or a sidecar left from another file)."""
+    path = source_path(directory, level)
+    sha = file_sha256(path)
+    meta = read_meta(level, path.parent)
+    text = clean_text(meta.get("attribution")) if meta.get("sha256") == sha else ""
+    if text:
+        return text
+    return ATTRIBUTION if SHA256.get(path.name) == sha else UNKNOWN_ATTRIBUTION
 
 
 # --------------------------------------------------------------------------- prepared layers + cache
@@ -574,7 +809,7 @@ def _layer_name(level: str, province_code: str | None) -> str:
 
 
 def _cache_key(level: str, province_code: str | None, directory: Path, exterior_cw: bool) -> str:
-    sources = [_optional_source(directory, "province")]
+    sources = [_optional_source(directory, "province"), PROVINCE_ALIASES_CSV, meta_path(directory, level)]
     if level == "regency":  # aliases and WADMPR names only matter to regencies
         sources += [_optional_source(directory, "regency"), ALIASES_CSV]
     tolerance = TOLERANCE["regency_in_province" if province_code else level]
@@ -601,7 +836,8 @@ def _build(level: str, province_code: str | None, directory: Path, exterior_cw: 
         frame = frame[frame["code"].str[:2] == province_code]
     tolerance = TOLERANCE["regency_in_province" if province_code else level]
     geoms = simplify_coverage(frame.geometry.values, tolerance, exterior_cw=exterior_cw)
-    return feature_collection(list(frame["code"]), list(frame["name"]), geoms)
+    return feature_collection(list(frame["code"]), list(frame["name"]), geoms,
+                              attribution=attribution(level, directory))
 
 
 def layer_file(level: str, province_code: str | None = None, directory: Path | str | None = None,
@@ -649,6 +885,24 @@ def prepared_geojson(level: str, province_code: str | None = None, directory: Pa
 def clear_memory_cache() -> None:
     _matched_layer.cache_clear()
     _read_layer_json.cache_clear()
+
+
+def forget_prepared(level: str) -> None:
+    """After an install or rollback: drop the prepared layers built from the old file (a province
+    file also names the provinces the regency layers are matched with, so it drops both)."""
+    names = ["regencies"] if level == "regency" else ["provinces", "regencies"]
+    for old in cache_dir().glob("*.geojson"):
+        if any(re.fullmatch(rf"{n}(-\d\d)?-[0-9a-f]{{16}}\.geojson", old.name) for n in names):
+            old.unlink(missing_ok=True)
+    clear_memory_cache()
+
+
+def boundaries_version(directory: Path | str | None = None) -> str:
+    """Changes whenever a layer or its sidecar changes: a cache key for callers (Streamlit caches)
+    that must not keep serving the previous boundaries after an import or a rollback."""
+    directory = Path(directory) if directory is not None else boundaries_dir()
+    paths = [p for level in LEVELS for p in (_optional_source(directory, level), meta_path(directory, level))]
+    return hashlib.sha256(json.dumps([_signature(p) for p in paths]).encode()).hexdigest()[:16]
 
 
 def write_static_geojson(static_dir: Path | str, directory: Path | str | None = None,
@@ -702,90 +956,6 @@ def tile_grid_geojson(regions: pd.DataFrame | None = None, *, cell: float = 3.0,
         for r, c in zip(tiles["row"], tiles["col"])
     ]
     squares = shapely.orient_polygons(np.array(squares, dtype=object), exterior_cw=exterior_cw)
-    return feature_collection(list(tiles["code"]), [names.get(c, c) for c in tiles["code"]], squares, grid=1e-3)
-
-
-# --------------------------------------------------------------------------- fetch + import
-
-
-class ChecksumError(ValueError):
-    """A downloaded file is not the pinned one."""
-
-
-def source_base_url() -> str:
-    return f"https://raw.githubusercontent.com/{SOURCE_REPO}/{SOURCE_COMMIT}/"
-
-
-def _download_verified(url: str, target: Path, sha256: str, opener: Callable) -> Path:
-    """Stream to target.part while hashing; only a file with the pinned hash gets the real name."""
-    part = target.with_name(target.name + ".part")
-    digest = hashlib.sha256()
-    try:
-        with opener(url, timeout=60) as response, part.open("wb") as out:
-            for chunk in iter(lambda: response.read(1 << 16), b""):
-                digest.update(chunk)
-                out.write(chunk)
-        if digest.hexdigest() != sha256:
-            raise ChecksumError(
-                f"SHA256 {target.name} tidak cocok: diharapkan {sha256}, didapat {digest.hexdigest()} ({url})"
-            )
-        os.replace(part, target)
-        return target
-    finally:
-        part.unlink(missing_ok=True)
-
-
-def fetch_boundaries(dest: Path | str | None = None, *, base_url: str | None = None,
-                     opener: Callable = urllib.request.urlopen) -> list[Path]:
-    """Download the pinned source files (or from a mirror/file:// base) and verify their SHA256."""
-    dest = Path(dest) if dest is not None else boundaries_dir()
-    dest.mkdir(parents=True, exist_ok=True)
-    base = base_url or source_base_url()
-    base = base if base.endswith("/") else base + "/"
-    paths = [_download_verified(base + remote, dest / name, SHA256[name], opener)
-             for name, remote in SOURCE_FILES.items()]
-    for name, remote in OPTIONAL_SOURCE_FILES.items():
-        try:
-            paths.append(_download_verified(base + remote, dest / name, SHA256[name], opener))
-        except OSError as exc:  # URLError/HTTPError: licence not at that path; the data is still fine
-            warnings.warn(f"{name} tidak dapat diunduh ({exc}); sertakan lisensi MIT secara manual", stacklevel=2)
-    return paths
-
-
-def import_boundaries(path: Path | str, level: str, *, dest: Path | str | None = None,
-                      code_field: str | None = None, name_field: str | None = None,
-                      province_field: str | None = None, regions: pd.DataFrame | None = None,
-                      aliases: pd.DataFrame | None = None, layer: str | None = None) -> MatchResult:
-    """Read any boundary file, map it to Kemendagri codes and write it as the loader's file
-    (with a `code` property the loader prefers, plus the source-style name properties)."""
-    level = _check_level(level)
-    if not code_field and not name_field:
-        raise ValueError("berikan --code-field atau --name-field")
-    regions = read_regions() if regions is None else regions
-    source = read_layer(path, layer)
-    for field in (code_field, name_field, province_field):
-        if field and field not in source:
-            raise KeyError(f"kolom {field!r} tidak ada; kolom tersedia: {', '.join(map(str, source.columns))}")
-    if level == "province":
-        result = match_provinces(source, regions, code_field=code_field, name_field=name_field)
-    else:
-        result = match_regencies(source, regions, name_field=name_field or "", code_field=code_field,
-                                 province_field=province_field or "", aliases=aliases)
-    _write_imported(result.matched, level, regions, Path(dest) if dest is not None else boundaries_dir())
-    return result
-
-
-def _write_imported(matched: gpd.GeoDataFrame, level: str, regions: pd.DataFrame, dest: Path) -> Path:
-    names = dict(zip(regions["code"], regions["name"]))
-    out = gpd.GeoDataFrame({"code": matched["code"], "name": matched["name"]}, geometry=matched.geometry.values, crs=4326)
-    if level == "province":
-        out["KODE_PROV"], out["PROVINSI"] = out["code"], out["name"]
-    else:
-        out["WADMPR"] = [names.get(c[:2], "") for c in out["code"]]
-        out["WADMKK"] = out["name"]
-    dest.mkdir(parents=True, exist_ok=True)
-    target = dest / f"{STEMS[level]}.geojson"
-    tmp = dest / f".{STEMS[level]}.import.geojson"
-    out.to_file(tmp, driver="GeoJSON", engine="pyogrio")
-    os.replace(tmp, target)  # .geojson is looked up before .gpkg/.shp, so it wins over older files
-    return target
+    # no boundary data in a tile grid, so nothing to credit
+    return feature_collection(list(tiles["code"]), [names.get(c, c) for c in tiles["code"]], squares,
+                              attribution=None, grid=1e-3)

@@ -307,9 +307,10 @@ def boundaries_available() -> bool:
 
 
 @st.cache_resource(show_spinner=False)
-def _static_layers(directory: str) -> bool:
-    """Write the prepared layers once per process as static files; the browser fetches
-    each once and every later rerun sends only codes and values."""
+def _static_layers(directory: str, version: str) -> bool:
+    """Write the prepared layers once per process and boundaries version (an import or rollback
+    makes a new one) as static files; the browser fetches each once and every later rerun sends
+    only codes and values."""
     geo.write_static_geojson(STATIC_GEO, directory)
     _forget_geometry()
     return True
@@ -326,23 +327,28 @@ def geo_url(level: str, province_code: str | None = None) -> str | None:
     """URL of a prepared layer, or None when no boundaries are installed (tile-grid map)."""
     if not boundaries_available():
         return None
-    _static_layers(str(geo.boundaries_dir()))
+    directory = str(geo.boundaries_dir())
+    _static_layers(directory, geo.boundaries_version(directory))
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
     name = "provinces" if level == "province" else f"regencies-{province_code}" if province_code else "regencies"
     return f"{'/' + base if base else ''}/app/static/geo/{name}.geojson"
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def layer_bounds(level: str, province_code: str | None, directory: str) -> tuple:
+def layer_bounds(level: str, province_code: str | None, directory: str, version: str) -> tuple:
     """Only the bounds stay in memory across reruns, not the geometry."""
     bounds = tuple(charts.layer_bounds(geo.prepared_geojson(level, province_code, directory)))
     _forget_geometry()
     return bounds
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
 def codes_with_boundary(directory: str) -> frozenset[str]:
     """Regency codes that have a polygon; the others are listed as "tanpa batas wilayah"."""
+    return _codes_with_boundary(directory, geo.boundaries_version(directory))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _codes_with_boundary(directory: str, version: str) -> frozenset[str]:
     codes = frozenset(str(f["id"]) for f in geo.prepared_geojson("regency", None, directory)["features"])
     _forget_geometry()
     return codes
@@ -373,19 +379,23 @@ def map_controls(f: Filters) -> MapView:
 def map_figure(f: Filters, view: MapView, level: str = "province", province_code: str | None = None):
     """The page's map for the view, cached: switching back to a metric costs nothing."""
     url = None if view.tiles else geo_url(level, province_code)
+    directory = str(geo.boundaries_dir())
     return _map_figure(f.election_code, f.as_of, f.stage_id, f.lang, f.version, view.metric, view.tiles,
-                       view.classes, level, province_code, url, str(geo.boundaries_dir()))
+                       view.classes, level, province_code, url, directory,
+                       None if view.tiles else geo.boundaries_version(directory))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _map_figure(election_code: str, as_of: date, stage_id: int | None, language: str, version: str, metric: str,
-                tiles: bool, classes: bool, level: str, province_code: str | None, url: str | None, directory: str):
+                tiles: bool, classes: bool, level: str, province_code: str | None, url: str | None, directory: str,
+                boundaries_version: str | None):
     offices, provinces = metrics(election_code, as_of, stage_id, version)
     if tiles:
         return charts.tile_map(provinces, metric, language, classes, height=600)
     return charts.choropleth(provinces if level == "province" else offices, metric, language, url, level=level,
                              province_code=province_code, classes=classes, width=520,
-                             bounds=layer_bounds(level, province_code, directory))
+                             bounds=layer_bounds(level, province_code, directory, boundaries_version),
+                             attribution=geo.attribution(level, directory))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -1,4 +1,5 @@
-"""Boundaries: matching to Kemendagri codes, coverage simplification, cache, tiles, fetch, import.
+"""Boundaries: matching to Kemendagri codes, coverage simplification, cache, tiles.
+(Fetch, import checks, install and rollback: test_boundaries.py.)
 
 The boundary files are MIT third-party data that is never committed: the tests read them from
 ../shared/geo next to the repo (or SIPANTAU_TEST_GEO_DIR) and skip when they are not there.
@@ -7,7 +8,6 @@ Prepared layers are built once per session into a temporary cache directory.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,10 +19,8 @@ import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import Polygon, box, shape
-from typer.testing import CliRunner
 
 from sipantau import geo
-from sipantau.cli_boundaries import app
 
 NO_POLYGON = ["12.73", "12.76", "13.74", "13.75", "31.01", "33.71", "35.76"]
 
@@ -170,10 +168,96 @@ def test_kind_is_kept_and_kota_prefix_needs_a_whole_word():
 
 
 @pytest.mark.parametrize(
-    "name", ["DKI Jakarta", "Daerah Khusus Ibukota Jakarta", "Provinsi DKI Jakarta", "jakarta", "D.K.I. Jakarta"]
+    "name", ["DKI Jakarta", "Daerah Khusus Ibukota Jakarta", "Provinsi DKI Jakarta", "jakarta", "D.K.I. Jakarta",
+             "Jakarta Raya", "DKI"]
 )
 def test_province_name_variants(regions, name):
     assert geo.province_lookup(regions)[geo.province_key(name)] == "31"
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("DI Yogyakarta", "34"), ("Daerah Istimewa Yogyakarta", "34"), ("D.I. Yogyakarta", "34"), ("DIY", "34"),
+        ("Jogjakarta", "34"), ("Nanggroe Aceh Darussalam", "11"), ("Provinsi Nanggroe Aceh Darussalam", "11"),
+        ("NAD", "11"), ("Irian Jaya Barat", "92"), ("Irian Jaya", "91"), ("Bangka-Belitung", "19"),
+        ("Kepulauan Bangka Belitung", "19"), ("Sumatra Utara", "12"), ("NTT", "53"), ("Papua Barat Daya", "96"),
+    ],
+)
+def test_older_and_other_province_spellings(regions, name, code):
+    assert geo.province_lookup(regions)[geo.province_key(name)] == code
+
+
+def test_every_province_alias_row_resolves_to_its_code_and_has_a_note(regions):
+    aliases = geo.read_province_aliases()
+    assert list(aliases.columns) == ["source_name", "code", "note"]
+    lookup = geo.province_lookup(regions)
+    assert all(lookup[geo.province_key(n)] == c for n, c in zip(aliases["source_name"], aliases["code"]))
+    assert aliases["note"].str.strip().ne("").all()
+    assert aliases["source_name"].map(geo.province_key).is_unique
+
+
+def test_province_alias_that_names_another_province_or_an_unknown_code_is_refused(regions):
+    bad_code = pd.DataFrame([{"source_name": "Atlantis", "code": "99", "note": "x"}])
+    with pytest.raises(ValueError, match="99"):
+        geo.province_lookup(regions, aliases=bad_code)
+    other = pd.DataFrame([{"source_name": "Jawa Barat", "code": "33", "note": "x"}])
+    with pytest.raises(ValueError, match="Jawa Barat"):
+        geo.province_lookup(regions, aliases=other)
+
+
+def _frame(**columns) -> gpd.GeoDataFrame:
+    size = len(next(iter(columns.values())))
+    squares = [box(100 + i, 0, 100.5 + i, 0.5) for i in range(size)]
+    return gpd.GeoDataFrame(columns, geometry=squares, crs=4326)
+
+
+def test_province_code_and_name_must_agree(regions):
+    source = _frame(KD=["73", "76", "9401", "32"], NAMA=["Sulawesi Barat", "Sulawesi Barat", "Papua", "Jabar X"])
+    result = geo.match_provinces(source, regions, code_field="KD", name_field="NAMA")
+    # 32: the name is unknown, the code decides; 91: "9401" is no province code, the name decides
+    assert list(result.matched["code"]) == ["32", "76", "91"]
+    assert list(result.unmatched["kind"]) == ["conflict"]
+    conflict = result.conflicts.set_index("source_code").loc["73"]
+    assert conflict["source_name"] == "Sulawesi Barat" and conflict["candidate"] == "76 Sulawesi Barat"
+    assert "73 Sulawesi Selatan" in conflict["reason"] and "76 Sulawesi Barat" in conflict["reason"]
+    notes = result.notes.set_index("code")["note"]
+    assert "tidak dikenali" in notes["32"] and "'9401' bukan kode provinsi" in notes["91"]
+
+
+def test_old_bps_papua_code_is_a_conflict_with_a_papua_hint(regions):
+    source = _frame(KD=["94"], NAMA=["Papua"])
+    result = geo.match_provinces(source, regions, code_field="KD", name_field="NAMA")
+    assert result.matched.empty and result.papua_2022
+    assert "Papua 2022" in result.conflicts["reason"].item()
+
+
+def test_regency_code_is_cross_checked_by_name_across_provinces(regions):
+    # 76.02 is Mamuju; the name says Kota Makassar (73.71), even with no province field
+    source = _frame(KODE=["7602", "7371", "7399"], NAMA=["Kota Makassar", "Kota Makassar", "Kota Atlantis"])
+    result = geo.match_regencies(source, regions, code_field="KODE", name_field="NAMA", province_field=None)
+    assert list(result.matched["code"]) == ["73.71"]
+    assert result.conflicts["candidate"].item() == "73.71 Kota Makassar"
+    unknown = result.unmatched[result.unmatched["kind"] == "unknown"].iloc[0]
+    assert unknown["source_code"] == "7399" and "kode 73.99 tidak ada" in unknown["reason"]
+
+
+def test_unmatched_lines_say_code_and_reason_in_code_mode(regions):
+    source = _frame(KODE=["7310", "73.99", "x1"])
+    result = geo.match_regencies(source, regions, code_field="KODE", name_field=None, province_field=None)
+    assert list(result.matched["code"]) == ["73.10"]
+    reasons = dict(zip(result.unmatched["source_code"], result.unmatched["reason"]))
+    assert reasons == {"73.99": "kode 73.99 tidak ada di data wilayah Kemendagri",
+                       "x1": "kode 'x1' bukan kode kabupaten/kota 4 angka (73.10 atau 7310)"}
+
+
+def test_regency_of_old_papua_is_matched_to_its_new_province(regions):
+    source = _frame(KAB=["Merauke", "Sorong", "Jayapura"], PROV=["Papua", "Papua Barat", "Papua"])
+    result = geo.match_regencies(source, regions, name_field="KAB", province_field="PROV")
+    assert list(result.matched["code"]) == ["91.03", "93.01", "96.01"]
+    assert result.papua_2022
+    assert set(result.matched.set_index("code")["method"]) >= {"papua_2022"}
+    assert any("Papua Selatan" in n for n in result.notes["note"])
 
 
 def test_codes_normalise():
@@ -314,88 +398,3 @@ def test_tile_grid_geojson_squares(regions):
     assert np.allclose(shapely.area(geoms), shapely.area(geoms[0]))
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     assert (left == right).all()
-
-
-# ----------------------------------------------------------------------------- fetch
-
-
-@pytest.fixture
-def mirror(geo_dir, tmp_path) -> Path:
-    """A local copy laid out like the GitHub repository, served through file://."""
-    root = tmp_path / "mirror"
-    (root / "Geojson").mkdir(parents=True)
-    for name, remote in geo.SOURCE_FILES.items():
-        shutil.copy(geo_dir / name, root / remote)
-    if (geo_dir / "LICENSE").exists():
-        shutil.copy(geo_dir / "LICENSE", root / "LICENSE")
-    return root
-
-
-def test_fetch_url_is_pinned_to_the_commit():
-    assert geo.source_base_url() == (
-        "https://raw.githubusercontent.com/mashadinoor/Indonesia-Geojson-2026/"
-        "c95911f3f23af6e01c3bf706c80e36a9f3958588/"
-    )
-
-
-def test_fetch_verifies_checksums(mirror, tmp_path):
-    dest = tmp_path / "boundaries"
-    paths = geo.fetch_boundaries(dest, base_url=mirror.as_uri())
-    assert {p.name for p in paths} >= {"provinces.geojson", "regencies.geojson"}
-    for path in paths:
-        assert hashlib.sha256(path.read_bytes()).hexdigest() == geo.SHA256[path.name]
-
-
-def test_fetch_refuses_bad_checksum_and_removes_partial_file(mirror, tmp_path):
-    remote = mirror / geo.SOURCE_FILES["regencies.geojson"]
-    remote.write_bytes(remote.read_bytes().replace(b"Makassar", b"Makasar"))
-    dest = tmp_path / "boundaries"
-    with pytest.raises(geo.ChecksumError):
-        geo.fetch_boundaries(dest, base_url=mirror.as_uri())
-    assert not (dest / "regencies.geojson").exists()
-    assert not list(dest.glob("*.part"))
-    result = CliRunner().invoke(app, ["fetch", "--dest", str(dest), "--base-url", mirror.as_uri()])
-    assert result.exit_code == 1 and "Ditolak" in result.output
-
-
-def test_fetch_with_monkeypatched_opener_builds_github_urls(tmp_path, geo_dir):
-    seen = []
-
-    def opener(url, timeout):
-        seen.append(url)
-        name = next((n for n, r in {**geo.SOURCE_FILES, **geo.OPTIONAL_SOURCE_FILES}.items() if url.endswith(r)))
-        return open(geo_dir / name, "rb")
-
-    geo.fetch_boundaries(tmp_path, opener=opener)
-    assert seen[0] == geo.source_base_url() + "Geojson/indonesia_provinsi.geojson"
-
-
-# ----------------------------------------------------------------------------- import
-
-
-def test_import_by_name_round_trips(tmp_path, regions):
-    squares = {"Kab. Bandung": box(107.4, -7.2, 107.5, -7.1), "KOTA BANDUNG": box(107.5, -7.2, 107.6, -7.1),
-               "Pangkajene Kepulauan": box(119.5, -4.9, 119.6, -4.8), "Kota Atlantis": box(100, 0, 100.1, 0.1)}
-    provinces = ["Jawa Barat", "Provinsi Jawa Barat", "Sulawesi Selatan", "Jawa Barat"]
-    source = gpd.GeoDataFrame({"NAMA": list(squares), "PROV": provinces}, geometry=list(squares.values()), crs=4326)
-    path = tmp_path / "kab.gpkg"
-    source.to_crs(3857).to_file(path, engine="pyogrio")  # a projected file: import must reproject
-    dest = tmp_path / "boundaries"
-    result = CliRunner().invoke(app, ["import", str(path), "--level", "regency", "--name-field", "NAMA",
-                                      "--province-field", "PROV", "--dest", str(dest)])
-    assert result.exit_code == 0, result.output
-    assert "Kota Atlantis" in result.output and "Cocok: 3" in result.output
-    loaded = geo.load_regencies(dest, regions).set_index("code")
-    assert set(loaded.index) == {"32.04", "32.73", "73.10"}
-    assert loaded.loc["73.10", "geometry"].equals_exact(squares["Pangkajene Kepulauan"], tolerance=1e-6)
-    raw = gpd.read_file(dest / "regencies.geojson")
-    assert {"code", "name", "WADMPR", "WADMKK"} <= set(raw.columns)
-
-
-def test_import_provinces_by_code_field(tmp_path, regions):
-    source = gpd.GeoDataFrame({"KD": [73, "7600"]}, geometry=[box(119, -5, 120, -4), box(118, -3, 119, -2)], crs=4326)
-    path = tmp_path / "prov.geojson"
-    source.to_file(path, engine="pyogrio")
-    result = geo.import_boundaries(path, "province", dest=tmp_path / "b", code_field="KD", regions=regions)
-    assert list(result.matched["code"]) == ["73"] and len(result.unmatched) == 1
-    assert list(geo.load_provinces(tmp_path / "b", regions)["code"]) == ["73"]
