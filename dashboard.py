@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from sipantau import auth, webapp
+from sipantau.inert import md_escape
 
 # A local icon: a Material icon as favicon would be fetched from Google's font CDN.
 st.set_page_config(page_title="Sipantau", page_icon=str(Path(__file__).parent / "assets" / "sipantau.png"),
@@ -89,8 +90,8 @@ if actor is None:
 
 if actor is not None:
     with st.sidebar:
-        st.caption(f"{t('signed_in_as')} **{actor.username}** · {auth.ROLES[actor.role]}"
-                   + (f" · {actor.region_code}" if actor.region_code else ""))
+        st.caption(f"{t('signed_in_as')} **{md_escape(actor.username)}** · {auth.ROLES[actor.role]}"
+                   + (f" · {md_escape(actor.region_code)}" if actor.region_code else ""))
         st.button(t("logout"), on_click=webapp.logout, icon=":material/logout:")
 
 page = st.navigation(pages)

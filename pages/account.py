@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from sipantau import auth, form_ui, forms
+from sipantau.inert import md_escape
 
 t = form_ui.t
 actor = form_ui.require(lambda a: a is not None)
@@ -37,6 +38,6 @@ if submitted:
         try:
             auth.change_password(form_ui.engine(), actor, old or "", new or "")
         except (auth.PasswordRejected, auth.NotAllowed) as exc:
-            st.error(forms.md_escape(str(exc)), icon=":material/error:")
+            st.error(md_escape(exc), icon=":material/error:")
         else:
             st.success(t("inp_account_password_changed"), icon=":material/task_alt:")

@@ -9,6 +9,7 @@ import streamlit as st
 
 from sipantau import audit, form_ui, forms
 from sipantau.auth import NotAllowed
+from sipantau.inert import md_escape
 
 t = form_ui.t
 actor = form_ui.require(audit.can_view_audit)
@@ -16,7 +17,7 @@ lang = form_ui.lang()
 
 st.title(t("inp_page_audit"))
 st.caption(t("inp_audit_intro_admin") if actor.role == "admin_pusat"
-           else t("inp_audit_intro_province").format(region=actor.region_code))
+           else t("inp_audit_intro_province").format(region=md_escape(actor.region_code)))
 
 with st.container(horizontal=True, vertical_alignment="bottom"):
     region = st.text_input(t("inp_audit_region"), key="audit_wilayah", max_chars=20,
@@ -25,7 +26,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
         try:
             prefix = audit.scope_prefix(actor, region)
         except NotAllowed as exc:
-            st.error(forms.md_escape(str(exc)), icon=":material/block:")
+            st.error(md_escape(exc), icon=":material/block:")
             st.stop()
         usernames = audit.audit_users(conn, prefix, actor=actor)
     username = st.selectbox(t("inp_audit_user"), options=["", *usernames], key="audit_pengguna",
@@ -77,7 +78,7 @@ try:
     with form_ui.conn() as conn:
         history = audit.record_history(conn, entity, int(entity_id), actor=actor)
 except (LookupError, NotAllowed) as exc:
-    st.error(forms.md_escape(str(exc)), icon=":material/error:")
+    st.error(md_escape(exc), icon=":material/error:")
     st.stop()
 
 st.markdown(f"**{t('inp_audit_record')}**")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from sipantau import charts, display, i18n, lists, webapp
 from sipantau.config import TIMEZONE
+from sipantau.inert import md_escape
 
 f = webapp.page_filters()
 
@@ -19,10 +20,11 @@ def briefing() -> None:
     offices, provinces = webapp.metrics(f.election_code, f.as_of, f.stage_id, version)
     st.title(f"{t('page_briefing')} · {i18n.day(f.as_of, f.lang)}")
     st.caption(t("briefing_updated").format(
-        time=datetime.now(TIMEZONE).strftime("%H.%M"), seconds=webapp.briefing_refresh_seconds()))
+        time=datetime.now(TIMEZONE).strftime("%H.%M"),
+        seconds=i18n.number(webapp.briefing_refresh_seconds(), f.lang)))
     with st.container(horizontal=True):
         for h in display.headlines(nat, f.lang, f.stage_id):
-            st.metric(h.label, h.value, border=True)
+            st.metric(md_escape(h.label), md_escape(h.value), border=True)
     # Full width: the tiles must read from across the room.
     st.plotly_chart(charts.tile_map(provinces, "progress", f.lang, classes=True, height=640),
                     key="briefing_tiles", config=charts.plotly_config(f.lang, staticPlot=True))

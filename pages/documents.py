@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from sipantau import documents, form_ui, i18n
+from sipantau.inert import md_escape
 
 t = form_ui.t
 actor = form_ui.require_writer()
@@ -45,7 +46,7 @@ if not present.empty:
     st.subheader(t("inp_documents_download"))
     with st.container(horizontal=True):
         for row in present.itertuples():
-            label = f"{names[row.requirement_code]}"
+            label = md_escape(names[row.requirement_code])
             if not row.stored:
                 st.button(label, key=f"dok_dl_{row.document_id}", disabled=True, icon=":material/cloud_off:",
                           help=t("inp_document_not_on_server"))

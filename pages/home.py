@@ -3,6 +3,7 @@
 import streamlit as st
 
 from sipantau import charts, display, i18n, webapp
+from sipantau.inert import md_escape
 
 f = webapp.page_filters()
 nat = webapp.national(f.election_code, f.as_of, f.version)
@@ -12,7 +13,7 @@ st.caption(f"{f.t('app_subtitle')}  \n{f.t('as_of')} **{i18n.day(f.as_of, f.lang
 
 with st.container(horizontal=True):
     for h in display.headlines(nat, f.lang, f.stage_id):
-        st.metric(h.label, h.value, help=h.help, border=True)
+        st.metric(md_escape(h.label), md_escape(h.value), help=md_escape(h.help), border=True)
 
 st.subheader(f.t("active_stages") if f.stage_id is None else f.t("stage"))
 table = display.stage_table(nat, f.lang, f.stage_id)

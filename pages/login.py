@@ -3,6 +3,7 @@
 import streamlit as st
 
 from sipantau import webapp
+from sipantau.inert import md_escape
 
 t = webapp.t
 st.title(t("login_title"))
@@ -16,7 +17,7 @@ with st.form("login", border=True, width=420):
 if submitted:
     refusal = webapp.login(username, password)
     if refusal:
-        st.error(refusal)
+        st.error(md_escape(refusal))
     else:
         st.rerun()
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from sipantau import charts, display, i18n, webapp
+from sipantau.inert import md_escape
 
 f = webapp.page_filters()
 t = f.t
@@ -12,7 +13,7 @@ st.caption(f"{t('as_of')} **{i18n.day(f.as_of, f.lang)}** · {t('map_pick_hint')
 nat = webapp.national(f.election_code, f.as_of, f.version)
 with st.container(horizontal=True):
     for h in display.headlines(nat, f.lang, f.stage_id):
-        st.metric(h.label, h.value, help=h.help, border=True)
+        st.metric(md_escape(h.label), md_escape(h.value), help=md_escape(h.help), border=True)
 
 
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from sipantau import charts, display, geo, i18n, webapp
+from sipantau.inert import md_escape
 
 f = webapp.page_filters()
 t = f.t
@@ -11,7 +12,7 @@ names = dict(zip(provinces["region_code"], provinces["name"]))
 code = st.selectbox(t("province"), options=sorted(names), format_func=webapp.region_labels(f.version),
                     key="provinsi", bind="query-params")
 row = provinces.set_index("region_code").loc[code]
-st.title(row["name"])
+st.title(md_escape(row["name"]))
 st.caption(f"{t('as_of')} **{i18n.day(f.as_of, f.lang)}** · {t('region_pick_hint')}")
 
 with st.container(horizontal=True):
@@ -44,7 +45,7 @@ def map_and_table() -> None:
             drawn = webapp.codes_with_boundary(str(geo.boundaries_dir()))
             missing = regencies[~regencies["region_code"].isin(drawn)]
             if len(missing):
-                st.caption(f"**{t('without_boundary')}:** " + ", ".join(missing["name"]),
+                st.caption(f"**{t('without_boundary')}:** " + ", ".join(md_escape(n) for n in missing["name"]),
                            help=t("without_boundary_help"))
         else:
             st.info(t("no_boundaries"))

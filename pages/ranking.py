@@ -11,12 +11,13 @@ st.title(t("page_ranking"))
 compare = st.segmented_control(t("compare_days"), options=[7, 14, 30], default=7, key="banding",
                                bind="query-params") or 7
 ranks = webapp.rankings(f.election_code, f.as_of, compare, f.version)
-st.caption(f"{t('as_of')} **{i18n.day(f.as_of, f.lang)}** · {t('rank_change_help').format(n=compare)}")
+change_help = t("rank_change_help").format(n=i18n.number(compare, f.lang))
+st.caption(f"{t('as_of')} **{i18n.day(f.as_of, f.lang)}** · {change_help}")
 
 columns = {
     "rank": st.column_config.NumberColumn(t("rank"), format="%d", width="small"),
     "rank_change": st.column_config.NumberColumn(t("rank_change"), format="%+d", width="small",
-                                                 help=t("rank_change_help").format(n=compare)),
+                                                 help=change_help),
     "name": st.column_config.TextColumn(t("region")),
     "province": st.column_config.TextColumn(t("province")),
     "index": st.column_config.ProgressColumn(t("index"), format="%.0f", min_value=0, max_value=100,

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from sipantau import charts, i18n, lists, readiness, webapp
+from sipantau.inert import md_escape
 
 f = webapp.page_filters()
 t = f.t
@@ -17,8 +18,8 @@ if code is None:
     st.info(t("region_pick_hint"))
     st.stop()
 row = offices.set_index("region_code").loc[code]
-st.title(row["name"])
-st.caption(f"{snap.names.get(code[:2], '')} · {t('as_of')} **{i18n.day(f.as_of, f.lang)}**")
+st.title(md_escape(row["name"]))
+st.caption(f"{md_escape(snap.names.get(code[:2], ''))} · {t('as_of')} **{i18n.day(f.as_of, f.lang)}**")
 
 regency_count = int((offices["level"] == "regency").sum())
 in_province = int(((offices["province_code"] == code[:2]) & (offices["level"] == "regency")).sum())
@@ -69,10 +70,11 @@ else:
     actions = webapp.obstacle_actions(tuple(rows["id"].tolist()), f.version)
     for o in rows.itertuples():
         done = actions[(actions["obstacle_id"] == o.id) & (actions["action_date"] <= pd.Timestamp(f.as_of))]
-        with st.expander(f"{o.severity} · {o.category} · {o.status} · {i18n.day(o.found_date.date(), f.lang)}",
+        label = " · ".join(md_escape(part) for part in (o.severity, o.category, o.status))
+        with st.expander(f"{label} · {i18n.day(o.found_date.date(), f.lang)}",
                          icon=":material/warning:" if o.open else ":material/check_circle:"):
             st.text(o.description)
-            st.caption(f"{t('owner')}: {o.owner} · {t('stage')}: {o.stage or '–'}")
+            st.text(f"{t('owner')}: {o.owner} · {t('stage')}: {o.stage or '–'}")
             if done.empty:
                 st.caption(t("no_follow_up"))
             for a in done.itertuples():

@@ -17,7 +17,8 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
                             format_func=lambda c: t("all") if c is None else provinces[c])
 rows = lists.silent_offices(snap, int(days), province)
 st.caption(f"{t('as_of')} **{i18n.day(f.as_of, f.lang)}** · " + t("silent_summary").format(
-    n=i18n.number(len(rows), f.lang), total=i18n.number(len(snap.compliance), f.lang), days=days))
+    n=i18n.number(len(rows), f.lang), total=i18n.number(len(snap.compliance), f.lang),
+    days=i18n.number(days, f.lang)))
 table = pd.DataFrame({
     "region_code": rows["region_code"], "name": rows["name"], "province": rows["province"],
     "last_report": rows["last_report"], "days_silent": rows["days_silent"], "on_time_rate": rows["on_time_rate"]})

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from sipantau import auth, form_ui, forms
+from sipantau.inert import md_escape
 
 t = form_ui.t
 actor = form_ui.require(lambda a: a is not None and a.role == "admin_pusat")
@@ -15,7 +16,7 @@ engine = form_ui.engine()
 st.title(t("inp_page_users"))
 flash = st.session_state.pop("users_flash", None)
 if flash:
-    st.success(flash, icon=":material/task_alt:")
+    st.success(md_escape(flash), icon=":material/task_alt:")
 with form_ui.conn() as conn:
     people = auth.list_users(conn)
 people = [p for p in people if not p["username"].startswith(auth.SYSTEM_PREFIX)]
@@ -35,7 +36,7 @@ def _run(action, *args, success: str) -> None:
     try:
         action(engine, actor, *args)
     except (auth.AccountError, auth.NotAllowed) as exc:
-        st.error(forms.md_escape(str(exc)), icon=":material/error:")
+        st.error(md_escape(exc), icon=":material/error:")
     else:
         st.session_state["users_flash"] = success
         st.rerun()
@@ -58,7 +59,7 @@ with add_tab:
             auth.add_user(engine, actor, username or "", full_name or "", role, (region or "").strip() or None,
                           email or None, password or None)
         except (auth.AccountError, auth.NotAllowed) as exc:
-            st.error(forms.md_escape(str(exc)), icon=":material/error:")
+            st.error(md_escape(exc), icon=":material/error:")
         else:
             st.session_state["users_flash"] = t("inp_users_added")
             st.rerun()

@@ -230,8 +230,9 @@ def record_history(conn: Connection, entity: str, entity_id: int, *, actor: Acto
 
 
 def pretty_json(text: str | None) -> str:
-    """Stored before/after JSON, indented for reading (as text, never as Markdown)."""
-    if not text:
+    """Stored before/after JSON, indented for reading (as text, never as Markdown).
+    Missing is "–", whether the frame holds None or NaN (a column of text and nulls)."""
+    if not isinstance(text, str) or not text:
         return "–"
     try:
         return json.dumps(json.loads(text), indent=2, ensure_ascii=False, default=str)

@@ -35,6 +35,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sipantau import geo, i18n
+from sipantau.inert import plotly_escape
 from sipantau.readiness import CLASSES, METRICS
 
 # ---------------------------------------------------------------------------- look
@@ -274,13 +275,14 @@ def _rank_text(rows: pd.DataFrame, frame: pd.DataFrame, level: str, province_cod
 
 def hover_data(rows: pd.DataFrame, frame: pd.DataFrame, metric: str, lang: str, level: str,
                province_code: str | None = None) -> list[list]:
-    """Per row: [name, value text, rank text, open obstacles text, class label] in `lang`."""
+    """Per row: [name, value text, rank text, open obstacles text, class label] in `lang`; the name
+    escaped, as plotly renders HTML in hover text."""
     values = rows[metric] if metric in rows.columns else pd.Series(np.nan, index=rows.index)
     obstacles = rows["obstacles"] if "obstacles" in rows.columns else pd.Series(np.nan, index=rows.index)
     classes = rows["class"] if "class" in rows.columns else pd.Series("", index=rows.index)
     ranks = _rank_text(rows, frame, level, province_code, lang)
     return [
-        [str(name), format_value(metric, v, lang), rank, format_value("obstacles", o, lang),
+        [plotly_escape(name), format_value(metric, v, lang), rank, format_value("obstacles", o, lang),
          _class_label(c, lang) if c in CLASSES else "–"]
         for name, v, rank, o, c in zip(rows["name"], values, ranks, obstacles, classes)
     ]
@@ -375,7 +377,7 @@ def choropleth(frame: pd.DataFrame, metric: str, lang: str = "id", geojson: Mapp
     if outside:
         names = {c: features[c].get("properties", {}).get("name", c) for c in outside}
         grey_codes += outside
-        grey_custom += [[names[c], "–", "–", "–", _t("not_in_election", lang)] for c in outside]
+        grey_custom += [[plotly_escape(names[c]), "–", "–", "–", _t("not_in_election", lang)] for c in outside]
     if grey_codes:
         traces.append(dict(
             type="choroplethmap", geojson=geometry(grey_codes), locations=grey_codes, z=[0] * len(grey_codes),
@@ -399,7 +401,7 @@ def choropleth(frame: pd.DataFrame, metric: str, lang: str = "id", geojson: Mapp
         uirevision=f"{level}-{province_code or 'ID'}",  # keep the user's pan/zoom across metric switches
         legend={"x": 0.01, "xanchor": "left", "y": 0.2 if not classes else 0.03, "yanchor": "bottom",
                 "bgcolor": "rgba(255,255,255,0.85)", "itemclick": "toggle", "font": {"size": 12}},
-        title={"text": title, "x": 0.01, "font": {"size": 16}} if title else None,
+        title={"text": plotly_escape(title), "x": 0.01, "font": {"size": 16}} if title else None,
     ))
     if attribution is None and embedded:  # a prepared layer carries its own (geo.attribution)
         attribution = geojson.get("attribution")
@@ -523,7 +525,7 @@ def tile_map(frame: pd.DataFrame, metric: str, lang: str = "id", classes: bool =
         margin={"l": 4, "r": 4, "t": 36 if title else 4, "b": 4},
         legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 0.0, "yanchor": "bottom",
                 "itemclick": False, "itemdoubleclick": False, "font": {"size": 12}},
-        title={"text": title, "x": 0.01, "font": {"size": 16}} if title else None,
+        title={"text": plotly_escape(title), "x": 0.01, "font": {"size": 16}} if title else None,
         hovermode="closest", hoverdistance=40,
     ))
     return fig
@@ -557,7 +559,7 @@ def severity_bar(counts_frame: pd.DataFrame, lang: str = "id", *, height: int = 
     elif "rank" in df.columns:
         df = df.sort_values("rank")
     names = (df["name_en"] if lang == "en" else df["name_id"]) if "name_id" in df.columns else df["code"]
-    names = names.astype(str).tolist()
+    names = [plotly_escape(n) for n in names]  # axis categories render HTML too
     counts = df["open"].astype(int).tolist()
     colors = [SEVERITY_COLORS.get(c, SERIES_COLORS["primary"]) for c in df.get("code", [None] * len(df))]
     fig = go.Figure(go.Bar(
@@ -607,7 +609,8 @@ def stage_timeline(history_frame: pd.DataFrame, lang: str = "id", *, start_date:
         fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line={"color": "#999999", "width": 1, "dash": "dot"})
     fig.update_layout(**_base_layout(
         lang, height=height, margin={"l": 8, "r": 8, "t": 64 if title else 36, "b": 8},
-        title={"text": title, "x": 0.01, "y": 0.98, "yanchor": "top", "font": {"size": 15}} if title else None,
+        title={"text": plotly_escape(title), "x": 0.01, "y": 0.98, "yanchor": "top", "font": {"size": 15}}
+        if title else None,
         yaxis={"range": [0, 105], "ticksuffix": "%", "gridcolor": "#EEEEEE", "title": {"text": ""},
                "automargin": True},
         # numeric dates: plotly's month names would be English (no Indonesian plotly locale offline)
@@ -622,7 +625,7 @@ def nphd_bars(nphd_summary_frame: pd.DataFrame, lang: str = "id", *, height: int
     """Per counterparty (KPU, Bawaslu, TNI, Polri): regions signed, fully and partly disbursed,
     out of the participating regions. nphd_summary_frame: `readiness.nphd_summary`."""
     df = nphd_summary_frame
-    names = df["counterparty"].astype(str).tolist()
+    names = [plotly_escape(n) for n in df["counterparty"]]  # axis categories render HTML too
     series = [("signed", "signed", SERIES_COLORS["primary"]),
               ("fully_realised", "fully_realised", SERIES_COLORS["tertiary"]),
               ("partly_realised", "partly_realised", SERIES_COLORS["secondary"])]
@@ -694,10 +697,7 @@ def offline_html(fig: go.Figure, *, title: str = "Sipantau") -> str:
     body = fig.to_html(include_plotlyjs=True, include_mathjax=False, full_html=False, config=HTML_CONFIG,
                        default_width="100%", default_height=f"{int(fig.layout.height or MAP_HEIGHT)}px")
     return (f'<!DOCTYPE html>\n<html lang="id">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{_escape(title)}</title>\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'<title>{html.escape(title, quote=False)}</title>\n'
             f'{FILE_WORKER_SHIM}\n<style>body{{margin:0;font-family:{FONT_FAMILY};background:#fff}}</style>\n'
             f'</head>\n<body>\n{body}\n</body>\n</html>\n')
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -10,6 +10,7 @@ Mounted by cli.py:  app.command("map")(map_command)
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 from dataclasses import dataclass
@@ -192,7 +193,9 @@ def map_command(
         typer.echo(f"Gagal: {exc} Atau pakai --tiles (tanpa batas wilayah).", err=True)
         raise typer.Exit(1) from exc
     try:
-        write_figure(fig, out, width=width, height=height, title=fig.layout.title.text or "Sipantau")
+        # The figure's title is escaped for plotly; the page <title> is escaped on its own.
+        title = html.unescape(fig.layout.title.text or "Sipantau")
+        write_figure(fig, out, width=width, height=height, title=title)
     except (RuntimeError, OSError) as exc:
         typer.echo(f"Gagal menulis {out}: {exc}", err=True)
         raise typer.Exit(1) from exc

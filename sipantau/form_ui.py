@@ -4,7 +4,7 @@ pickers, per-field error slots, one submit path (idempotency key, refusals, rece
 The logic behind them lives in sipantau.forms (pure) and the write side
 (sipantau.reports, sipantau.documents), which enforce scope whatever a page offers.
 Everything a user typed is shown as text (tables, st.text, st.code); alerts carry
-only system text, with any echoed value escaped (`forms.md_escape`).
+only system text, with any echoed value escaped (`inert.md_escape`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sipantau import forms, i18n, webapp
 from sipantau import models as m
 from sipantau.auth import Actor, NotAllowed
 from sipantau.config import today
+from sipantau.inert import md_escape
 from sipantau.reports import InvalidInput, OutOfScope, Receipt
 
 GENERAL = "__umum__"
@@ -152,14 +153,14 @@ class FieldSlots:
         holders: dict[int, Any] = {}
         for name, message in errors.items():
             slot = self.slots.get(name) or self.slots.get(GENERAL)
-            text = forms.md_escape(forms.first_upper(message))
+            text = forms.first_upper(message)
             if slot is None:
-                st.error(text, icon=":material/error:")
+                st.error(md_escape(text), icon=":material/error:")
                 continue
             grouped.setdefault(id(slot), []).append(text)
             holders[id(slot)] = slot
         for sid, texts in grouped.items():
-            holders[sid].error("  \n".join(texts), icon=":material/error:")
+            holders[sid].error("  \n".join(md_escape(text) for text in texts), icon=":material/error:")
 
     def refuse(self, message: str) -> None:
         self.show({GENERAL: message})
@@ -200,6 +201,7 @@ def show_receipt(form: str) -> None:
     view: forms.ReceiptView | None = st.session_state.get(f"{form}_receipt")
     if view is None:
         return
+    # markdown-safe: a generated reference (shown as code) and a formatted time
     body = f"{t('inp_reference')}: `{view.reference}`  \n{t('inp_recorded_at')}: {view.recorded_at}"
     if view.duplicate:
         st.info(body, title=t("inp_receipt_duplicate_title"), icon=":material/content_copy:")

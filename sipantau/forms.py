@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -19,6 +18,7 @@ from sipantau import i18n
 from sipantau import models as m
 from sipantau.auth import WRITER_ROLES, Actor, can_write_region
 from sipantau.config import TIMEZONE
+from sipantau.inert import md_escape  # noqa: F401 - pages/import_data.py calls it forms.md_escape
 from sipantau.readiness import frame, raw
 from sipantau.reports import not_replaced
 
@@ -227,16 +227,6 @@ def status_label(code: str | None, lang: str = "id") -> str:
 def obstacle_status_label(code: str | None, lang: str = "id") -> str:
     key = OBSTACLE_STATUS_KEYS.get(code or "")
     return i18n.t(key, lang) if key else (code or "–")
-
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]#|<>~$^])")
-
-
-def md_escape(text: Any) -> str:
-    """Text that may carry typed input, made literal for Markdown-rendering elements
-    (alerts): no links, images, emphasis, code, directives (`:red[…]`), maths or HTML
-    survive. Sentence punctuation stays as it is, so messages read normally."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def first_upper(text: str) -> str:

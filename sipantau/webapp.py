@@ -192,6 +192,7 @@ def demo_banner(show_accounts: bool = False) -> None:
     if show_accounts:
         names = ", ".join(f"`{name}`" for name, *_ in DEMO_ACCOUNTS)
         text += f"  \n{t('demo_accounts')}: {names} — {t('password')} `{DEMO_PASSWORD}`"
+    # markdown-safe: catalog text and the constant demo accounts (shown as code)
     st.warning(text, icon=":material/science:")
 
 
