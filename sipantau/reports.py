@@ -302,6 +302,15 @@ def _insert(conn: Connection, table: Table, row: dict) -> int | None:
     return conn.execute(insert(table).values(**row).on_conflict_do_nothing().returning(table.c.id)).scalar()
 
 
+def _refuse(conn: Connection, actor: Actor, table: Table, key: str | None, errors: dict) -> Receipt:
+    """Refuse, unless a twin with this key (a double click, a retry) was stored since this
+    writer looked: then the rule it now breaks is the twin's own doing, and the answer is the twin's receipt."""
+    twin = _existing_receipt(conn, actor, table, key)
+    if twin:
+        return twin
+    raise InvalidInput(errors)
+
+
 def _conflict(conn: Connection, actor: Actor, table: Table, row: dict) -> Receipt:
     """Why a unique index refused `row`, told as the check would: the twin's receipt, or InvalidInput."""
     twin = _existing_receipt(conn, actor, table, row["idempotency_key"])
@@ -373,7 +382,7 @@ def add_stage_report(conn: Connection, actor: Actor, *, region_code: str, stage_
     _lock(conn, LOCK_STAGE_CELL, region_code, stage_id)
     _check_replaces(conn, errors, sr, replaces_id, {"region_code": region_code, "stage_id": stage_id})
     if errors:
-        raise InvalidInput(errors)
+        return _refuse(conn, actor, sr, idempotency_key, errors)
 
     row = {"region_code": region_code, "stage_id": stage_id, "situation_date": day,
            "progress": float(progress), "status": status, "note": note, "replaces_id": replaces_id,
@@ -474,7 +483,7 @@ def add_obstacle(conn: Connection, actor: Actor, *, election_code: str, region_c
         elif found is not None and due < found:
             errors["tenggat"] = "tenggat tidak boleh sebelum tanggal diketahui."
     if errors:
-        raise InvalidInput(errors)
+        return _refuse(conn, actor, ob, idempotency_key, errors)
     row = {"election_code": election_code, "region_code": region_code, "stage_id": stage_id,
            "category_code": category_code, "severity_code": severity_code, "description": description,
            "owner": owner, "due_date": due, "found_date": found, "status": "baru",
@@ -526,7 +535,7 @@ def add_obstacle_action(conn: Connection, actor: Actor, *, obstacle_id: int, act
     # Closing needs evidence of what solved it.
     evidence = _text(errors, "bukti penyelesaian", evidence, oa.c.evidence, required=new_status == "selesai")
     if errors:
-        raise InvalidInput(errors)
+        return _refuse(conn, actor, oa, idempotency_key, errors)
     row = {"obstacle_id": obstacle["id"], "action_date": day, "actor": actor_name, "description": description,
            "new_status": new_status, "evidence": evidence or None, **_stamp(actor, source, idempotency_key)}
     action_id = _insert(conn, oa, row)
@@ -621,7 +630,7 @@ def add_nphd_agreement(conn: Connection, actor: Actor, *, election_code: str, re
         if paid > agreed_value:
             errors["nilai NPHD"] = f"lebih kecil dari dana yang sudah dicairkan ({rupiah(paid)})."
     if errors:
-        raise InvalidInput(errors)
+        return _refuse(conn, actor, na, idempotency_key, errors)
     row = {**same, "agreed_value": agreed_value, "signed_date": signed, "note": note,
            "replaces_id": replaces_id, **_stamp(actor, source, idempotency_key)}
     agreement_id = _insert(conn, na, row)
@@ -675,7 +684,7 @@ def add_nphd_disbursement(conn: Connection, actor: Actor, *, agreement_id: int, 
             errors["jumlah"] = (f"total pencairan {rupiah(paid + amount)} melebihi nilai NPHD "
                                 f"{rupiah(agreement['agreed_value'])}.")
     if errors:
-        raise InvalidInput(errors)
+        return _refuse(conn, actor, nd, idempotency_key, errors)
     row = {"agreement_id": agreement["id"], "tranche": tranche, "amount": amount, "disbursed_date": day,
            "replaces_id": replaces_id, **_stamp(actor, source, idempotency_key)}
     disbursement_id = _insert(conn, nd, row)
@@ -718,7 +727,7 @@ def add_document(conn: Connection, actor: Actor, *, region_code: str, requiremen
         errors["berkas"] = "ukuran berkas tidak sah."
     _check_replaces(conn, errors, doc, replaces_id, {"region_code": region_code, "requirement_code": requirement_code})
     if errors:
-        raise InvalidInput(errors)
+        return _refuse(conn, actor, doc, idempotency_key, errors)
     row = {"region_code": region_code, "election_code": election_code, "requirement_code": requirement_code,
            "document_date": day, "filename": filename, "content_hash": content_hash,
            "size_bytes": size_bytes, "media_type": media_type, "replaces_id": replaces_id,

@@ -332,3 +332,43 @@ def test_without_the_locks_the_unique_index_still_allows_one_nphd(engine, admin,
                                   "mengoreksi", "sudah tercatat")
     na = m.NphdAgreement.__table__
     assert len(winners) == 1 and len(_rows(engine, na)) == 1
+
+
+def _twin_writes(engine, admin, kind: str):
+    """One submission of `kind` whose rule a second copy would break (a correction, a
+    closure, an NPHD, a tranche), to be sent by every writer with the same key."""
+    if kind == "obstacle_action":
+        o = record_obstacle(engine, admin, election_code="pilkada-2024", region_code="73.10",
+                            category_code="alam", severity_code="tinggi", description="Banjir", owner="BPBD",
+                            found_date=date(2024, 11, 1))
+        return lambda: record_obstacle_action(engine, admin, obstacle_id=o.id, action_date=date(2024, 11, 2),
+                                              actor_name="BPBD", description="Surut", new_status="selesai",
+                                              evidence="Foto", idempotency_key="twin")
+    if kind == "nphd_agreement":
+        return lambda: record_nphd_agreement(engine, admin, election_code="pilkada-2024", region_code="73.10",
+                                             counterparty_code="KPU", agreed_value=AGREED,
+                                             signed_date=date(2024, 1, 10), idempotency_key="twin")
+    if kind == "nphd_disbursement":
+        ag = _agreement(engine, admin)
+        return lambda: _pay(engine, admin, ag.id, tranche=2, amount=AGREED, idempotency_key="twin")
+    _original, correct = _correctable(engine, admin, kind)
+    if kind == "stage_report":
+        return lambda: submit_stage_report(engine, admin, **(_plan(engine)[0][0] | {
+            "idempotency_key": "twin", "progress": 1.0, "replaces_id": _original}))
+    return lambda: record_document(engine, admin, region_code="73.10", requirement_code="sk-tim-pemantauan",
+                                   document_date=date(2024, 5, 1), filename="sk-baru.pdf", content_hash="b" * 64,
+                                   size_bytes=10, media_type="application/pdf", replaces_id=_original,
+                                   idempotency_key="twin")
+
+
+@pytest.mark.parametrize("kind", ["obstacle_action", "nphd_agreement", "nphd_disbursement", "stage_report",
+                                  "document"])
+def test_twins_of_a_rule_bound_submission_get_the_stored_receipt(engine, admin, kind):
+    """A double click on a correction, a closure, an NPHD or a payment: stored once, and
+    every copy answered with that receipt, not with the rule the first copy now fills."""
+    write = _twin_writes(engine, admin, kind)
+    outcomes = _race(lambda _i: write())
+    assert all(isinstance(o, Receipt) for o in outcomes), [repr(o) for o in outcomes]
+    assert len({o.id for o in outcomes}) == 1 and sum(not o.duplicate for o in outcomes) == 1
+    table = m.Base.metadata.tables[kind]
+    assert len(_rows(engine, table, table.c.idempotency_key == "twin")) == 1
