@@ -268,7 +268,7 @@ class NphdAgreement(_Written, Base):
 class NphdDisbursement(_Written, Base):
     __tablename__ = "nphd_disbursement"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    agreement_id: Mapped[int] = mapped_column(ForeignKey("nphd_agreement.id"), index=True, unique=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("nphd_agreement.id"), index=True)
     tranche: Mapped[int] = mapped_column(Integer)
     amount: Mapped[int] = mapped_column(BigInteger)
     disbursed_date: Mapped[date] = mapped_column(Date)

@@ -10,7 +10,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from conftest import _database
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
@@ -177,3 +179,10 @@ def test_downgrade_and_upgrade_again(old_engine):
     migrate(old_engine)
     with old_engine.connect() as conn:
         assert "uq_nphd_agreement_chain" in {ix["name"] for ix in inspect(conn).get_indexes("nphd_agreement")}
+
+
+def test_the_migrated_schema_is_the_models(backend_engine):
+    """What the migrations build is what models.py says (indexes, uniqueness, types)."""
+    with backend_engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, m.Base.metadata) == []
