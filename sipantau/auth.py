@@ -123,6 +123,34 @@ def _within(scope: str | None, region_code: str) -> bool:
     return scope is not None and (region_code == scope or region_code.startswith(scope + "."))
 
 
+def actor_problem(conn: Connection, actor: Actor) -> str | None:
+    """Why `actor` may not write now, judged by its account as stored (None: it may).
+
+    The write side calls this inside its transaction, so an account disabled, or given
+    another role or region, since the Actor was made (a session, an import started
+    earlier), and an Actor built or altered by hand, cannot write. System identities
+    (`sistem.*`, inactive and without password by design) act as what they are stored as.
+    """
+    row = _find_user_by_id(conn, actor.id) if _is_user_id(actor.id) else None
+    if row is None or row["username"] != actor.username:
+        return f"Pengguna {actor.username!r} tidak dikenal; masuk ulang lalu kirim lagi."
+    if (row["role"], row["region_code"]) != (actor.role, actor.region_code):
+        return (f"Peran atau wilayah pengguna {actor.username} telah berubah; "
+                "masuk ulang lalu kirim lagi.")
+    if not row["active"] and not _is_system(row):
+        return f"Akun {actor.username} dinonaktifkan; tidak ada data yang disimpan."
+    return None
+
+
+def _is_user_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+
+
+def _is_system(row: dict) -> bool:
+    """A built-in tool identity (`system_actor`, the demo seeder): never logs in."""
+    return row["username"].startswith(SYSTEM_PREFIX) and not row["password_hash"]
+
+
 # ---- passwords ----------------------------------------------------------------------
 
 

@@ -7,6 +7,15 @@ derived `stage_status` (latest report per region and stage, kept in the same
 transaction as each write so that national frames never read the history), the
 derived `report_day` (which days each office reported) and an
 obstacle's current `status`, whose every change is an `obstacle_action` row.
+
+Rules the database itself keeps, on SQLite and PostgreSQL alike (migration 0002):
+- a row is corrected at most once (`replaces_id` is unique in every correctable
+  table), so a history is a chain, never a fork;
+- an NPHD has one chain: at most one agreement per (election, region, counterparty)
+  replaces nothing (a partial unique index over `replaces_id IS NULL`). With the one
+  above, and a correction always naming a row of the same NPHD, exactly one version
+  is current. "Current" itself (no row replaces it) cannot be indexed, as it depends
+  on other rows; the chain's root can, and the two together say the same.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -178,7 +188,7 @@ class StageReport(_Written, Base):
     progress: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16))  # belum_mulai | berjalan | selesai | terkendala
     note: Mapped[str] = mapped_column(Text, default="")
-    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("stage_report.id"), index=True)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("stage_report.id"), index=True, unique=True)
 
 
 class StageStatus(Base):
@@ -239,7 +249,12 @@ class NphdAgreement(_Written, Base):
     """NPHD (naskah perjanjian hibah daerah) between a regional government and a counterparty."""
 
     __tablename__ = "nphd_agreement"
-    __table_args__ = (Index("ix_nphd_agreement_region", "election_code", "region_code", "counterparty_code"),)
+    __table_args__ = (
+        Index("ix_nphd_agreement_region", "election_code", "region_code", "counterparty_code"),
+        # One chain per NPHD: its first version is the only row that replaces nothing.
+        Index("uq_nphd_agreement_chain", "election_code", "region_code", "counterparty_code", unique=True,
+              sqlite_where=text("replaces_id IS NULL"), postgresql_where=text("replaces_id IS NULL")),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     election_code: Mapped[str] = mapped_column(ForeignKey("election.code"))
     region_code: Mapped[str] = mapped_column(ForeignKey("region.code"))
@@ -247,7 +262,7 @@ class NphdAgreement(_Written, Base):
     agreed_value: Mapped[int] = mapped_column(BigInteger)  # rupiah
     signed_date: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
-    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("nphd_agreement.id"), index=True)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("nphd_agreement.id"), index=True, unique=True)
 
 
 class NphdDisbursement(_Written, Base):
@@ -257,7 +272,7 @@ class NphdDisbursement(_Written, Base):
     tranche: Mapped[int] = mapped_column(Integer)
     amount: Mapped[int] = mapped_column(BigInteger)
     disbursed_date: Mapped[date] = mapped_column(Date)
-    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("nphd_disbursement.id"), index=True)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("nphd_disbursement.id"), index=True, unique=True)
 
 
 class Document(_Written, Base):
@@ -274,7 +289,7 @@ class Document(_Written, Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     media_type: Mapped[str] = mapped_column(String(80))
-    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True, unique=True)
 
 
 class AuditLog(Base):

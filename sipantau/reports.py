@@ -1,12 +1,20 @@
 """Write side: stage reports, obstacles and their follow-up, NPHD, documents.
 
 Every write function
-- takes the acting user and refuses regions outside that user's scope,
-- validates everything before it writes and raises `InvalidInput` whose message
-  names each field in Bahasa Indonesia,
-- is idempotent by key: a retried submission returns the stored one,
+- re-reads the acting user inside its transaction (a disabled or altered Actor
+  writes nothing) and refuses regions outside that user's scope,
+- cleans every text (`rules.clean_text`) and validates everything before it writes,
+  raising `InvalidInput` whose message names each field in Bahasa Indonesia,
+- is idempotent by key: a retried submission returns the stored one (and a key of a
+  record outside the user's scope is refused, never answered with that record),
 - appends (a correction is a new row naming what it replaces) and writes an
   audit row in the same transaction.
+
+Rules that depend on stored rows hold under simultaneous writers on both databases:
+the subject is locked before the check reads (an NPHD's chain of versions, a stage
+cell, an obstacle row; on SQLite `BEGIN IMMEDIATE` already holds the one write lock),
+and unique indexes make a forked correction or a second NPHD chain impossible
+whatever the code does; a writer stopped by an index gets the check's own message.
 
 The `add_*` functions work inside a caller's transaction (bulk import commits a
 whole file at once); the `submit_*`/`record_*` wrappers open one transaction each.
@@ -15,20 +23,29 @@ whole file at once); the `submit_*`/`record_*` wrappers open one transaction eac
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, exists, func, select, text
+from sqlalchemy import Column, Connection, Engine, Table, exists, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 
 from sipantau import models as m
-from sipantau.auth import Actor, can_write_region
+from sipantau.auth import Actor, actor_problem, can_write_region
 from sipantau.config import today
 from sipantau.db import run_write
 from sipantau.i18n import rupiah
+from sipantau.rules import (
+    ELECTION_LEAD_DAYS,
+    MAX_RUPIAH,
+    MAX_TEXT,
+    as_day,
+    clean_text,
+    earliest_record_date,
+    is_rupiah,
+)
 
 REPORT_STATUSES = {"belum_mulai": "Belum mulai", "berjalan": "Berjalan", "selesai": "Selesai", "terkendala": "Terkendala"}
 OBSTACLE_STATUSES = {"baru": "Baru", "ditangani": "Ditangani", "eskalasi": "Eskalasi", "selesai": "Selesai"}
@@ -40,7 +57,11 @@ OBSTACLE_TRANSITIONS = {
     "selesai": {"ditangani"},
 }
 SOURCES = {"form", "import", "cli", "demo"}
-MAX_TEXT = 4000
+MAX_TRANCHE = 6
+MAX_ROW_ID = 2**31 - 1  # Integer primary keys
+MAX_BYTES = 2**63 - 1  # BigInteger
+# Advisory-lock namespaces on PostgreSQL (first key of pg_advisory_xact_lock(int, int)).
+LOCK_STAGE_CELL, LOCK_NPHD_CHAIN = 1, 2
 
 sr = m.StageReport.__table__
 ss = m.StageStatus.__table__
@@ -68,6 +89,22 @@ class OutOfScope(PermissionError):
         )
 
 
+class KeyOutOfScope(OutOfScope):
+    """A retried key names a record outside the user's scope: refused without a word about it."""
+
+    def __init__(self, actor: Actor):
+        PermissionError.__init__(
+            self, f"Kunci pengiriman ini sudah dipakai untuk data di luar wilayah kewenangan {actor.username}; "
+                  "tidak ada yang disimpan. Muat ulang formulir lalu kirim lagi.")
+
+
+class ActorRefused(OutOfScope):
+    """The acting user, as stored now, may not write (disabled, role or region changed, unknown)."""
+
+    def __init__(self, message: str):
+        PermissionError.__init__(self, message)
+
+
 @dataclass(frozen=True)
 class Receipt:
     """What the operator is shown after a write: the stored record and its reference."""
@@ -90,21 +127,60 @@ def _check_scope(actor: Actor, region_code: str) -> None:
         raise OutOfScope(actor, region_code)
 
 
-def _check_text(errors: dict, field: str, value: str | None, required: bool = True) -> None:
-    if value is None or not str(value).strip():
+def _code(value: Any) -> str:
+    """A code as typed or picked (region, election, category …), cleaned like any text so an
+    invisible or NUL character can neither pass nor crash a query."""
+    return clean_text(value)
+
+
+def _is_row_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID
+
+
+def _text(errors: dict, field: str, value: Any, column: Column, required: bool = True) -> str:
+    """The text as stored (`rules.clean_text`), checked for what a reader sees and what the column holds."""
+    cleaned = clean_text(value)
+    limit = column.type.length or MAX_TEXT
+    if not cleaned:
         if required:
             errors[field] = "wajib diisi."
-    elif len(value) > MAX_TEXT:
-        errors[field] = f"terlalu panjang ({len(value)} karakter, paling banyak {MAX_TEXT})."
+    elif len(cleaned) > limit:
+        errors[field] = f"terlalu panjang ({len(cleaned)} karakter, paling banyak {limit})."
+    return cleaned
 
 
-def _check_date(errors: dict, field: str, value: Any, not_before: date | None = None) -> None:
-    if not isinstance(value, date):
+def _check_date(errors: dict, field: str, value: Any, not_before: date, why: str = "") -> date | None:
+    """The day as stored, or None with the problem in `errors`: a date, not in the future,
+    not before `not_before` (`why` says what that bound is)."""
+    day = as_day(value)
+    if day is None:
         errors[field] = "harus berupa tanggal."
-    elif value > today():
-        errors[field] = f"tanggal {value:%d-%m-%Y} masih di masa depan."
-    elif not_before and value < not_before:
-        errors[field] = f"tanggal {value:%d-%m-%Y} lebih awal dari {not_before:%d-%m-%Y}."
+    elif day > today():
+        errors[field] = f"tanggal {day:%d-%m-%Y} masih di masa depan."
+    elif day < not_before:
+        errors[field] = f"tanggal {day:%d-%m-%Y} lebih awal dari {not_before:%d-%m-%Y}{why}."
+    else:
+        return day
+    return None
+
+
+def _check_rupiah(errors: dict, field: str, value: Any) -> None:
+    if not is_rupiah(value):
+        errors[field] = f"harus bilangan bulat rupiah lebih dari 0, paling banyak {rupiah(MAX_RUPIAH)}."
+
+
+def _first_stage(conn: Connection, election_code: str | None) -> date | None:
+    st = m.Stage.__table__
+    return conn.execute(select(func.min(st.c.start_date)).where(st.c.election_code == election_code)).scalar()
+
+
+def _record_window(conn: Connection, election_code: str | None) -> tuple[date, str]:
+    """The earliest day a record may carry (`rules.earliest_record_date`) and how to say why."""
+    first = _first_stage(conn, election_code) if election_code else None
+    if first is None:
+        return earliest_record_date(None), ""
+    return earliest_record_date(first), (f" (batas paling awal data {election_code}: {ELECTION_LEAD_DAYS} hari "
+                                         "sebelum tahapan pertamanya)")
 
 
 def _region_in_election(conn: Connection, region_code: str, election_code: str) -> bool:
@@ -122,10 +198,37 @@ def _check_region(conn: Connection, errors: dict, actor: Actor, region_code: str
         errors["wilayah"] = f"wilayah {region_code} tidak mengikuti pemilihan {election_code}."
 
 
-def _existing(conn: Connection, table, key: str | None) -> int | None:
+def _start(conn: Connection, actor: Actor, table: Table, key: Any) -> Receipt | None:
+    """Every write begins here: the actor as stored now, a well-formed key, and a retried
+    key answered with its stored receipt (only within the actor's scope)."""
+    problem = actor_problem(conn, actor)
+    if problem:
+        raise ActorRefused(problem)
+    if key is None:
+        return None
+    if not isinstance(key, str) or not key or key != clean_text(key) or len(key) > table.c.idempotency_key.type.length:
+        raise InvalidInput({"kunci": "kunci pengiriman tidak sah; muat ulang formulir lalu kirim lagi."})
+    return _existing_receipt(conn, actor, table, key)
+
+
+# Tables whose region is their parent's.
+_PARENT = {"obstacle_action": (ob, oa.c.obstacle_id), "nphd_disbursement": (na, nd.c.agreement_id)}
+
+
+def _existing_receipt(conn: Connection, actor: Actor, table: Table, key: str | None) -> Receipt | None:
     if not key:
         return None
-    return conn.execute(select(table.c.id).where(table.c.idempotency_key == key)).scalar()
+    if table.name in _PARENT:
+        parent, fk = _PARENT[table.name]
+        q = select(table.c.id, table.c.recorded_at, parent.c.region_code).join(parent, parent.c.id == fk)
+    else:
+        q = select(table.c.id, table.c.recorded_at, table.c.region_code)
+    stored = conn.execute(q.where(table.c.idempotency_key == key)).first()
+    if stored is None:
+        return None
+    if not can_write_region(actor, stored.region_code):
+        raise KeyOutOfScope(actor)
+    return Receipt(table.name, stored.id, stored.recorded_at, duplicate=True)
 
 
 def _stamp(actor: Actor, source: str, key: str | None) -> dict:
@@ -144,9 +247,22 @@ def _audit(conn: Connection, actor: Actor, action: str, entity: str, entity_id: 
     ))
 
 
-def _row(conn: Connection, table, row_id: int) -> dict | None:
-    row = conn.execute(select(table).where(table.c.id == row_id)).mappings().first()
+def _row(conn: Connection, table: Table, row_id: Any, lock: bool = False) -> dict | None:
+    if not _is_row_id(row_id):
+        return None
+    q = select(table).where(table.c.id == row_id)
+    row = conn.execute(q.with_for_update() if lock else q).mappings().first()
     return dict(row) if row else None
+
+
+def _lock(conn: Connection, namespace: int, *subject: Any) -> None:
+    """Serialise writers of one subject on PostgreSQL until the transaction ends; taken
+    before the checks read the rows they depend on. (Under READ COMMITTED every later
+    statement then sees what earlier holders committed. A hash collision only makes two
+    subjects wait for each other.) SQLite's BEGIN IMMEDIATE already holds the one write lock."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:ns, hashtext(:k))"),
+                     {"ns": namespace, "k": ":".join(map(str, subject))})
 
 
 def not_replaced(table):
@@ -155,7 +271,15 @@ def not_replaced(table):
     return ~exists(select(newer.c.id).where(newer.c.replaces_id == table.c.id))
 
 
-def _check_replaces(conn: Connection, errors: dict, table, replaces_id: int | None, same: dict) -> dict | None:
+def _correction_of(conn: Connection, table: Table, replaces_id: int) -> int | None:
+    return conn.execute(select(table.c.id).where(table.c.replaces_id == replaces_id)).scalar()
+
+
+def _already_corrected(replaces_id: int, newer: int) -> str:
+    return f"data #{replaces_id} sudah dikoreksi oleh #{newer}; koreksi yang terbaru."
+
+
+def _check_replaces(conn: Connection, errors: dict, table: Table, replaces_id: Any, same: dict) -> dict | None:
     """A correction names a current row of the same subject; returns that row."""
     if replaces_id is None:
         return None
@@ -165,30 +289,42 @@ def _check_replaces(conn: Connection, errors: dict, table, replaces_id: int | No
         return None
     if any(old[k] != v for k, v in same.items()):
         errors["mengoreksi"] = f"data #{replaces_id} milik wilayah atau subjek lain."
-    newer = conn.execute(select(table.c.id).where(table.c.replaces_id == replaces_id)).scalar()
+    newer = _correction_of(conn, table, replaces_id)
     if newer:
-        errors["mengoreksi"] = f"data #{replaces_id} sudah dikoreksi oleh #{newer}; koreksi yang terbaru."
+        errors["mengoreksi"] = _already_corrected(replaces_id, newer)
     return old
 
 
-def _write(engine: Engine, table, key: str | None, work) -> Receipt:
-    """One transaction; a retried key, even one racing its twin, returns the stored row."""
-    try:
-        return run_write(engine, lambda conn: _existing_receipt(conn, table, key) or work(conn))
-    except IntegrityError:
-        with engine.connect() as conn:
-            receipt = _existing_receipt(conn, table, key)
-        if receipt is None:
-            raise
-        return receipt
+def _insert(conn: Connection, table: Table, row: dict) -> int | None:
+    """Insert unless a unique index refuses (None then): a twin with the same key, or a
+    correction of a row corrected meanwhile. The database, not the check, has the last word."""
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    return conn.execute(insert(table).values(**row).on_conflict_do_nothing().returning(table.c.id)).scalar()
 
 
-def _existing_receipt(conn: Connection, table, key: str | None) -> Receipt | None:
-    row_id = _existing(conn, table, key)
-    if row_id is None:
-        return None
-    recorded_at = conn.execute(select(table.c.recorded_at).where(table.c.id == row_id)).scalar()
-    return Receipt(table.name, row_id, recorded_at, duplicate=True)
+def _refuse(conn: Connection, actor: Actor, table: Table, key: str | None, errors: dict) -> Receipt:
+    """Refuse, unless a twin with this key (a double click, a retry) was stored since this
+    writer looked: then the rule it now breaks is the twin's own doing, and the answer is the twin's receipt."""
+    twin = _existing_receipt(conn, actor, table, key)
+    if twin:
+        return twin
+    raise InvalidInput(errors)
+
+
+def _conflict(conn: Connection, actor: Actor, table: Table, row: dict) -> Receipt:
+    """Why a unique index refused `row`, told as the check would: the twin's receipt, or InvalidInput."""
+    twin = _existing_receipt(conn, actor, table, row["idempotency_key"])
+    if twin:
+        return twin
+    if row.get("replaces_id") is not None:
+        newer = _correction_of(conn, table, row["replaces_id"])
+        if newer:
+            raise InvalidInput({"mengoreksi": _already_corrected(row["replaces_id"], newer)})
+    if table is na:
+        current = current_agreement(conn, row["election_code"], row["region_code"], row["counterparty_code"])
+        if current:
+            raise InvalidInput({"mengoreksi": _agreement_recorded(current["id"])})
+    raise RuntimeError(f"{table.name}: a unique index refused a row that no check explains")
 
 
 # ---- stage reports ----------------------------------------------------------------
@@ -197,6 +333,8 @@ def _existing_receipt(conn: Connection, table, key: str | None) -> Receipt | Non
 def stage_election_window(conn: Connection, stage_id: int) -> tuple[str, date, date] | None:
     """The stage's election and the span of all its stages: reports must fall inside."""
     st = m.Stage.__table__
+    if not _is_row_id(stage_id):
+        return None
     election = conn.execute(select(st.c.election_code).where(st.c.id == stage_id)).scalar()
     if election is None:
         return None
@@ -206,26 +344,9 @@ def stage_election_window(conn: Connection, stage_id: int) -> tuple[str, date, d
     return election, first, last
 
 
-def add_stage_report(conn: Connection, actor: Actor, *, region_code: str, stage_id: int, situation_date: date,
-                     progress: float, status: str, note: str = "", source: str = "form",
-                     idempotency_key: str | None = None, replaces_id: int | None = None) -> Receipt:
-    existing = _existing_receipt(conn, sr, idempotency_key)
-    if existing:
-        return existing
-    errors: dict[str, str] = {}
-    window = stage_election_window(conn, stage_id)
-    if window is None:
-        _check_scope(actor, region_code)
-        raise InvalidInput({"tahapan": f"tahapan #{stage_id} tidak dikenal."})
-    election, first, last = window
-    _check_region(conn, errors, actor, region_code, election)
-    _check_date(errors, "tanggal situasi", situation_date)
-    if "tanggal situasi" not in errors and not first <= situation_date <= last:
-        errors["tanggal situasi"] = (
-            f"tanggal {situation_date:%d-%m-%Y} di luar masa pemilihan "
-            f"({first:%d-%m-%Y} s.d. {last:%d-%m-%Y})."
-        )
-    if not isinstance(progress, (int, float)) or progress != progress or not 0 <= progress <= 100:
+def _check_progress(errors: dict, progress: Any, status: str) -> None:
+    # A comparison is False for NaN and ±inf, and exact for integers of any size.
+    if isinstance(progress, bool) or not isinstance(progress, (int, float)) or not 0 <= progress <= 100:
         errors["progres"] = f"harus angka 0–100, bukan {progress!r}."
     if status not in REPORT_STATUSES:
         errors["status"] = f"{status!r} tidak dikenal; pilihan: {', '.join(REPORT_STATUSES)}."
@@ -234,32 +355,50 @@ def add_stage_report(conn: Connection, actor: Actor, *, region_code: str, stage_
             errors["status"] = "status selesai memerlukan progres 100%."
         elif status == "belum_mulai" and progress > 0:
             errors["status"] = "status belum mulai memerlukan progres 0%."
-    _check_text(errors, "catatan", note, required=False)
+
+
+def add_stage_report(conn: Connection, actor: Actor, *, region_code: str, stage_id: int, situation_date: date,
+                     progress: float, status: str, note: str = "", source: str = "form",
+                     idempotency_key: str | None = None, replaces_id: int | None = None) -> Receipt:
+    existing = _start(conn, actor, sr, idempotency_key)
+    if existing:
+        return existing
+    region_code, status = _code(region_code), _code(status)
+    errors: dict[str, str] = {}
+    window = stage_election_window(conn, stage_id)
+    if window is None:
+        _check_scope(actor, region_code)
+        raise InvalidInput({"tahapan": f"tahapan #{stage_id} tidak dikenal."})
+    election, first, last = window
+    _check_region(conn, errors, actor, region_code, election)
+    day = _check_date(errors, "tanggal situasi", situation_date, date.min)
+    if day is not None and not first <= day <= last:
+        errors["tanggal situasi"] = (f"tanggal {day:%d-%m-%Y} di luar masa pemilihan "
+                                     f"({first:%d-%m-%Y} s.d. {last:%d-%m-%Y}).")
+    _check_progress(errors, progress, status)
+    note = _text(errors, "catatan", note, sr.c.note, required=False)
+    # The cell's lock before reading its history: the correction check and the
+    # current-status row then see every report committed before this one.
+    _lock(conn, LOCK_STAGE_CELL, region_code, stage_id)
     _check_replaces(conn, errors, sr, replaces_id, {"region_code": region_code, "stage_id": stage_id})
     if errors:
-        raise InvalidInput(errors)
+        return _refuse(conn, actor, sr, idempotency_key, errors)
 
-    row = {"region_code": region_code, "stage_id": stage_id, "situation_date": situation_date,
-           "progress": float(progress), "status": status, "note": note or "", "replaces_id": replaces_id,
+    row = {"region_code": region_code, "stage_id": stage_id, "situation_date": day,
+           "progress": float(progress), "status": status, "note": note, "replaces_id": replaces_id,
            **_stamp(actor, source, idempotency_key)}
-    _lock_cell(conn, region_code, stage_id)
-    report_id = conn.execute(sr.insert().values(**row)).inserted_primary_key[0]
+    report_id = _insert(conn, sr, row)
+    if report_id is None:
+        return _conflict(conn, actor, sr, row)
     refresh_stage_status(conn, region_code, stage_id)
-    _mark_report_day(conn, election, region_code, situation_date)
+    _mark_report_day(conn, election, region_code, day)
     _audit(conn, actor, "koreksi" if replaces_id else "buat", "stage_report", report_id, region_code,
            _row(conn, sr, replaces_id) if replaces_id else None, row)
     return Receipt("stage_report", report_id, row["recorded_at"])
 
 
 def submit_stage_report(engine: Engine, actor: Actor, **fields) -> Receipt:
-    return _write(engine, sr, fields.get("idempotency_key"), lambda conn: add_stage_report(conn, actor, **fields))
-
-
-def _lock_cell(conn: Connection, region_code: str, stage_id: int) -> None:
-    """Serialise writers of one region+stage on PostgreSQL so the current-status row
-    reflects every committed report (SQLite's BEGIN IMMEDIATE already serialises)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{region_code}:{stage_id}"})
+    return run_write(engine, lambda conn: add_stage_report(conn, actor, **fields))
 
 
 def latest_report_query(region_code, stage_id, as_of=None):
@@ -318,9 +457,11 @@ def rebuild_stage_status(conn: Connection) -> int:
 def add_obstacle(conn: Connection, actor: Actor, *, election_code: str, region_code: str, category_code: str,
                  severity_code: str, description: str, owner: str, found_date: date, stage_id: int | None = None,
                  due_date: date | None = None, source: str = "form", idempotency_key: str | None = None) -> Receipt:
-    existing = _existing_receipt(conn, ob, idempotency_key)
+    existing = _start(conn, actor, ob, idempotency_key)
     if existing:
         return existing
+    election_code, region_code = _code(election_code), _code(region_code)
+    category_code, severity_code = _code(category_code), _code(severity_code)
     errors: dict[str, str] = {}
     _check_region(conn, errors, actor, region_code, election_code)
     if not _exists(conn, m.ObstacleCategory, category_code):
@@ -331,75 +472,92 @@ def add_obstacle(conn: Connection, actor: Actor, *, election_code: str, region_c
         window = stage_election_window(conn, stage_id)
         if window is None or window[0] != election_code:
             errors["tahapan"] = f"tahapan #{stage_id} bukan tahapan {election_code}."
-    _check_text(errors, "uraian", description)
-    _check_text(errors, "penanggung jawab", owner)
-    _check_date(errors, "tanggal diketahui", found_date)
-    if due_date is not None and isinstance(found_date, date) and due_date < found_date:
-        errors["tenggat"] = "tenggat tidak boleh sebelum tanggal diketahui."
+    description = _text(errors, "uraian", description, ob.c.description)
+    owner = _text(errors, "penanggung jawab", owner, ob.c.owner)
+    found = _check_date(errors, "tanggal diketahui", found_date, *_record_window(conn, election_code))
+    due = None
+    if due_date is not None:
+        due = as_day(due_date)
+        if due is None:
+            errors["tenggat"] = "harus berupa tanggal."
+        elif found is not None and due < found:
+            errors["tenggat"] = "tenggat tidak boleh sebelum tanggal diketahui."
     if errors:
-        raise InvalidInput(errors)
+        return _refuse(conn, actor, ob, idempotency_key, errors)
     row = {"election_code": election_code, "region_code": region_code, "stage_id": stage_id,
-           "category_code": category_code, "severity_code": severity_code, "description": description.strip(),
-           "owner": owner.strip(), "due_date": due_date, "found_date": found_date, "status": "baru",
+           "category_code": category_code, "severity_code": severity_code, "description": description,
+           "owner": owner, "due_date": due, "found_date": found, "status": "baru",
            "closed_date": None, **_stamp(actor, source, idempotency_key)}
-    obstacle_id = conn.execute(ob.insert().values(**row)).inserted_primary_key[0]
+    obstacle_id = _insert(conn, ob, row)
+    if obstacle_id is None:
+        return _conflict(conn, actor, ob, row)
     _audit(conn, actor, "buat", "obstacle", obstacle_id, region_code, None, row)
     return Receipt("obstacle", obstacle_id, row["recorded_at"])
 
 
 def record_obstacle(engine: Engine, actor: Actor, **fields) -> Receipt:
-    return _write(engine, ob, fields.get("idempotency_key"), lambda conn: add_obstacle(conn, actor, **fields))
+    return run_write(engine, lambda conn: add_obstacle(conn, actor, **fields))
 
 
 def _exists(conn: Connection, model, code: str) -> bool:
     return conn.execute(select(model.code).where(model.code == code)).first() is not None
 
 
+def _check_move(errors: dict, current: str, new_status: str | None) -> None:
+    if new_status is None:
+        return
+    if new_status not in OBSTACLE_STATUSES:
+        errors["status baru"] = f"{new_status!r} tidak dikenal; pilihan: {', '.join(OBSTACLE_STATUSES)}."
+    elif new_status not in OBSTACLE_TRANSITIONS[current]:
+        errors["status baru"] = (f"dari {OBSTACLE_STATUSES[current]} tidak dapat ke "
+                                 f"{OBSTACLE_STATUSES[new_status]}.")
+
+
 def add_obstacle_action(conn: Connection, actor: Actor, *, obstacle_id: int, action_date: date, actor_name: str,
                         description: str, new_status: str | None = None, evidence: str | None = None,
                         source: str = "form", idempotency_key: str | None = None) -> Receipt:
     """A follow-up step; with `new_status` it moves the obstacle (closing needs evidence)."""
-    existing = _existing_receipt(conn, oa, idempotency_key)
+    existing = _start(conn, actor, oa, idempotency_key)
     if existing:
         return existing
-    obstacle = _row(conn, ob, obstacle_id)
+    # The obstacle row locked (FOR UPDATE) before its status is read: of two writers
+    # closing it at once, the second sees it closed.
+    obstacle = _row(conn, ob, obstacle_id, lock=True)
     if obstacle is None:
         raise InvalidInput({"hambatan": f"hambatan #{obstacle_id} tidak ada."})
     _check_scope(actor, obstacle["region_code"])
     errors: dict[str, str] = {}
-    _check_text(errors, "pelaksana", actor_name)
-    _check_text(errors, "tindak lanjut", description)
-    _check_date(errors, "tanggal tindak lanjut", action_date, not_before=obstacle["found_date"])
-    if new_status is not None:
-        allowed = OBSTACLE_TRANSITIONS[obstacle["status"]]
-        if new_status not in OBSTACLE_STATUSES:
-            errors["status baru"] = f"{new_status!r} tidak dikenal; pilihan: {', '.join(OBSTACLE_STATUSES)}."
-        elif new_status not in allowed:
-            errors["status baru"] = (f"dari {OBSTACLE_STATUSES[obstacle['status']]} tidak dapat ke "
-                                     f"{OBSTACLE_STATUSES[new_status]}.")
+    actor_name = _text(errors, "pelaksana", actor_name, oa.c.actor)
+    description = _text(errors, "tindak lanjut", description, oa.c.description)
+    day = _check_date(errors, "tanggal tindak lanjut", action_date, obstacle["found_date"])
+    new_status = None if new_status is None else _code(new_status)
+    _check_move(errors, obstacle["status"], new_status)
     # Closing needs evidence of what solved it.
-    _check_text(errors, "bukti penyelesaian", evidence, required=new_status == "selesai")
+    evidence = _text(errors, "bukti penyelesaian", evidence, oa.c.evidence, required=new_status == "selesai")
     if errors:
-        raise InvalidInput(errors)
-    row = {"obstacle_id": obstacle_id, "action_date": action_date, "actor": actor_name.strip(),
-           "description": description.strip(), "new_status": new_status, "evidence": evidence,
-           **_stamp(actor, source, idempotency_key)}
-    action_id = conn.execute(oa.insert().values(**row)).inserted_primary_key[0]
+        return _refuse(conn, actor, oa, idempotency_key, errors)
+    row = {"obstacle_id": obstacle["id"], "action_date": day, "actor": actor_name, "description": description,
+           "new_status": new_status, "evidence": evidence or None, **_stamp(actor, source, idempotency_key)}
+    action_id = _insert(conn, oa, row)
+    if action_id is None:
+        return _conflict(conn, actor, oa, row)
     _audit(conn, actor, "tindak_lanjut", "obstacle_action", action_id, obstacle["region_code"], None, row)
     if new_status is not None:
-        closed = action_date if new_status == "selesai" else None
-        conn.execute(ob.update().where(ob.c.id == obstacle_id).values(status=new_status, closed_date=closed))
-        _audit(conn, actor, "ubah_status", "obstacle", obstacle_id, obstacle["region_code"],
+        closed = day if new_status == "selesai" else None
+        conn.execute(ob.update().where(ob.c.id == obstacle["id"]).values(status=new_status, closed_date=closed))
+        _audit(conn, actor, "ubah_status", "obstacle", obstacle["id"], obstacle["region_code"],
                {"status": obstacle["status"], "closed_date": obstacle["closed_date"]},
                {"status": new_status, "closed_date": closed})
     return Receipt("obstacle_action", action_id, row["recorded_at"])
 
 
 def record_obstacle_action(engine: Engine, actor: Actor, **fields) -> Receipt:
-    return _write(engine, oa, fields.get("idempotency_key"), lambda conn: add_obstacle_action(conn, actor, **fields))
+    return run_write(engine, lambda conn: add_obstacle_action(conn, actor, **fields))
 
 
 # ---- NPHD -------------------------------------------------------------------------
+
+CHAIN = ("election_code", "region_code", "counterparty_code")
 
 
 def current_agreement(conn: Connection, election_code: str, region_code: str, counterparty_code: str) -> dict | None:
@@ -409,106 +567,136 @@ def current_agreement(conn: Connection, election_code: str, region_code: str, co
     return dict(row) if row else None
 
 
+def _lock_chain(conn: Connection, agreement: dict) -> None:
+    """One lock per NPHD and its versions (election, region, counterparty): agreements,
+    amendments and disbursements of one NPHD are checked one writer at a time."""
+    _lock(conn, LOCK_NPHD_CHAIN, *(agreement[k] for k in CHAIN))
+
+
+def _versions(agreement: dict):
+    return select(na.c.id).where(*(na.c[k] == agreement[k] for k in CHAIN))
+
+
 def _disbursed(conn: Connection, agreement: dict, excluding: int | None = None) -> int:
     """Rupiah disbursed under any version of this agreement (corrections keep their payments)."""
-    versions = select(na.c.id).where(*(na.c[k] == agreement[k] for k in ("election_code", "region_code",
-                                                                         "counterparty_code")))
-    q = select(func.coalesce(func.sum(nd.c.amount), 0)).where(nd.c.agreement_id.in_(versions), not_replaced(nd))
+    q = select(func.coalesce(func.sum(nd.c.amount), 0)).where(nd.c.agreement_id.in_(_versions(agreement)),
+                                                              not_replaced(nd))
     if excluding is not None:
         q = q.where(nd.c.id != excluding)
     return int(conn.execute(q).scalar())
 
 
-def _tranche_recorded(conn: Connection, agreement: dict, tranche: int) -> bool:
-    versions = select(na.c.id).where(*(na.c[k] == agreement[k] for k in ("election_code", "region_code",
-                                                                         "counterparty_code")))
-    q = select(nd.c.id).where(nd.c.agreement_id.in_(versions), nd.c.tranche == tranche, not_replaced(nd))
-    return conn.execute(q.limit(1)).first() is not None
+def _tranche_holder(conn: Connection, agreement: dict, tranche: int) -> int | None:
+    """The current disbursement of this tranche under any version of the agreement."""
+    q = select(nd.c.id).where(nd.c.agreement_id.in_(_versions(agreement)), nd.c.tranche == tranche,
+                              not_replaced(nd))
+    return conn.execute(q.limit(1)).scalar()
+
+
+def _agreement_recorded(current_id: int) -> str:
+    return f"NPHD ini sudah tercatat (#{current_id}); kirim sebagai koreksi."
 
 
 def add_nphd_agreement(conn: Connection, actor: Actor, *, election_code: str, region_code: str,
                        counterparty_code: str, agreed_value: int, signed_date: date | None = None, note: str = "",
                        replaces_id: int | None = None, source: str = "form",
                        idempotency_key: str | None = None) -> Receipt:
-    existing = _existing_receipt(conn, na, idempotency_key)
+    existing = _start(conn, actor, na, idempotency_key)
     if existing:
         return existing
+    same = {"election_code": _code(election_code), "region_code": _code(region_code),
+            "counterparty_code": _code(counterparty_code)}
     errors: dict[str, str] = {}
-    _check_region(conn, errors, actor, region_code, election_code)
-    election = conn.execute(select(m.Election.has_nphd).where(m.Election.code == election_code)).scalar()
+    _check_region(conn, errors, actor, same["region_code"], same["election_code"])
+    election = conn.execute(select(m.Election.has_nphd).where(m.Election.code == same["election_code"])).scalar()
     if not election:
-        errors["pemilihan"] = f"pemilihan {election_code!r} tidak memakai NPHD."
-    if not _exists(conn, m.Counterparty, counterparty_code):
-        errors["mitra"] = f"mitra {counterparty_code!r} tidak dikenal."
-    if not isinstance(agreed_value, int) or agreed_value <= 0:
-        errors["nilai NPHD"] = "harus bilangan bulat rupiah lebih dari 0."
+        errors["pemilihan"] = f"pemilihan {same['election_code']!r} tidak memakai NPHD."
+    if not _exists(conn, m.Counterparty, same["counterparty_code"]):
+        errors["mitra"] = f"mitra {same['counterparty_code']!r} tidak dikenal."
+    _check_rupiah(errors, "nilai NPHD", agreed_value)
+    signed = None
     if signed_date is not None:
-        _check_date(errors, "tanggal tanda tangan", signed_date)
-    _check_text(errors, "catatan", note, required=False)
-    same = {"election_code": election_code, "region_code": region_code, "counterparty_code": counterparty_code}
+        signed = _check_date(errors, "tanggal tanda tangan", signed_date,
+                             *_record_window(conn, same["election_code"]))
+    note = _text(errors, "catatan", note, na.c.note, required=False)
+    _lock_chain(conn, same)
     _check_replaces(conn, errors, na, replaces_id, same)
     if not errors and replaces_id is None:
-        current = current_agreement(conn, election_code, region_code, counterparty_code)
+        current = current_agreement(conn, **same)
         if current:
-            errors["mengoreksi"] = f"NPHD ini sudah tercatat (#{current['id']}); kirim sebagai koreksi."
-    if replaces_id is not None and not errors and isinstance(agreed_value, int):
+            errors["mengoreksi"] = _agreement_recorded(current["id"])
+    if replaces_id is not None and not errors:
         paid = _disbursed(conn, same)
         if paid > agreed_value:
             errors["nilai NPHD"] = f"lebih kecil dari dana yang sudah dicairkan ({rupiah(paid)})."
     if errors:
-        raise InvalidInput(errors)
-    row = {**same, "agreed_value": agreed_value, "signed_date": signed_date, "note": note or "",
+        return _refuse(conn, actor, na, idempotency_key, errors)
+    row = {**same, "agreed_value": agreed_value, "signed_date": signed, "note": note,
            "replaces_id": replaces_id, **_stamp(actor, source, idempotency_key)}
-    agreement_id = conn.execute(na.insert().values(**row)).inserted_primary_key[0]
-    _audit(conn, actor, "koreksi" if replaces_id else "buat", "nphd_agreement", agreement_id, region_code,
+    agreement_id = _insert(conn, na, row)
+    if agreement_id is None:
+        return _conflict(conn, actor, na, row)
+    _audit(conn, actor, "koreksi" if replaces_id else "buat", "nphd_agreement", agreement_id, same["region_code"],
            _row(conn, na, replaces_id) if replaces_id else None, row)
     return Receipt("nphd_agreement", agreement_id, row["recorded_at"])
 
 
 def record_nphd_agreement(engine: Engine, actor: Actor, **fields) -> Receipt:
-    return _write(engine, na, fields.get("idempotency_key"), lambda conn: add_nphd_agreement(conn, actor, **fields))
+    return run_write(engine, lambda conn: add_nphd_agreement(conn, actor, **fields))
+
+
+def _check_tranche(conn: Connection, errors: dict, agreement: dict, tranche: Any, replaces_id: Any) -> None:
+    """Tranches 1–6, each held by one current disbursement per NPHD (a correction keeps or frees its own)."""
+    if isinstance(tranche, bool) or not isinstance(tranche, int) or not 1 <= tranche <= MAX_TRANCHE:
+        errors["tahap"] = f"tahap pencairan harus 1–{MAX_TRANCHE}."
+        return
+    holder = _tranche_holder(conn, agreement, tranche)
+    if holder is not None and holder != replaces_id:
+        errors["tahap"] = f"pencairan tahap {tranche} sudah tercatat; kirim sebagai koreksi bila berubah."
 
 
 def add_nphd_disbursement(conn: Connection, actor: Actor, *, agreement_id: int, tranche: int, amount: int,
                           disbursed_date: date, replaces_id: int | None = None, source: str = "form",
                           idempotency_key: str | None = None) -> Receipt:
-    existing = _existing_receipt(conn, nd, idempotency_key)
+    existing = _start(conn, actor, nd, idempotency_key)
     if existing:
         return existing
     agreement = _row(conn, na, agreement_id)
     if agreement is None:
         raise InvalidInput({"NPHD": f"NPHD #{agreement_id} tidak ada."})
     _check_scope(actor, agreement["region_code"])
+    # The chain's lock before the totals, the tranche and the agreement's own
+    # currency are read: concurrent payments cannot together pass the agreed value.
+    _lock_chain(conn, agreement)
     errors: dict[str, str] = {}
-    if conn.execute(select(na.c.id).where(na.c.replaces_id == agreement_id)).first():
-        errors["NPHD"] = f"NPHD #{agreement_id} sudah dikoreksi; catat pencairan pada NPHD terbaru."
+    if _correction_of(conn, na, agreement["id"]):
+        errors["NPHD"] = f"NPHD #{agreement['id']} sudah dikoreksi; catat pencairan pada NPHD terbaru."
     if agreement["signed_date"] is None:
         errors["NPHD"] = "NPHD belum ditandatangani; pencairan belum dapat dicatat."
-    if not isinstance(tranche, int) or not 1 <= tranche <= 6:
-        errors["tahap"] = "tahap pencairan harus 1–6."
-    if not isinstance(amount, int) or amount <= 0:
-        errors["jumlah"] = "harus bilangan bulat rupiah lebih dari 0."
-    _check_date(errors, "tanggal pencairan", disbursed_date, not_before=agreement["signed_date"])
-    _check_replaces(conn, errors, nd, replaces_id, {"agreement_id": agreement_id})
-    if "tahap" not in errors and replaces_id is None and _tranche_recorded(conn, agreement, tranche):
-        errors["tahap"] = f"pencairan tahap {tranche} sudah tercatat; kirim sebagai koreksi bila berubah."
+    _check_tranche(conn, errors, agreement, tranche, replaces_id)
+    _check_rupiah(errors, "jumlah", amount)
+    day = _check_date(errors, "tanggal pencairan", disbursed_date,
+                      agreement["signed_date"] or earliest_record_date(None))
+    _check_replaces(conn, errors, nd, replaces_id, {"agreement_id": agreement["id"]})
     if "jumlah" not in errors and not errors.get("NPHD"):
-        paid = _disbursed(conn, agreement, excluding=replaces_id)
+        paid = _disbursed(conn, agreement, excluding=replaces_id if _is_row_id(replaces_id) else None)
         if paid + amount > agreement["agreed_value"]:
             errors["jumlah"] = (f"total pencairan {rupiah(paid + amount)} melebihi nilai NPHD "
                                 f"{rupiah(agreement['agreed_value'])}.")
     if errors:
-        raise InvalidInput(errors)
-    row = {"agreement_id": agreement_id, "tranche": tranche, "amount": amount, "disbursed_date": disbursed_date,
+        return _refuse(conn, actor, nd, idempotency_key, errors)
+    row = {"agreement_id": agreement["id"], "tranche": tranche, "amount": amount, "disbursed_date": day,
            "replaces_id": replaces_id, **_stamp(actor, source, idempotency_key)}
-    disbursement_id = conn.execute(nd.insert().values(**row)).inserted_primary_key[0]
+    disbursement_id = _insert(conn, nd, row)
+    if disbursement_id is None:
+        return _conflict(conn, actor, nd, row)
     _audit(conn, actor, "koreksi" if replaces_id else "buat", "nphd_disbursement", disbursement_id,
            agreement["region_code"], _row(conn, nd, replaces_id) if replaces_id else None, row)
     return Receipt("nphd_disbursement", disbursement_id, row["recorded_at"])
 
 
 def record_nphd_disbursement(engine: Engine, actor: Actor, **fields) -> Receipt:
-    return _write(engine, nd, fields.get("idempotency_key"), lambda conn: add_nphd_disbursement(conn, actor, **fields))
+    return run_write(engine, lambda conn: add_nphd_disbursement(conn, actor, **fields))
 
 
 # ---- documents --------------------------------------------------------------------
@@ -518,38 +706,48 @@ def add_document(conn: Connection, actor: Actor, *, region_code: str, requiremen
                  filename: str, content_hash: str, size_bytes: int, media_type: str,
                  election_code: str | None = None, replaces_id: int | None = None, source: str = "form",
                  idempotency_key: str | None = None) -> Receipt:
-    """Document metadata; the file is stored by content hash before this is called."""
-    existing = _existing_receipt(conn, doc, idempotency_key)
+    """Document metadata; the file is stored by content hash before this is called.
+    No lock: the only rule on stored rows (one correction per document) is the unique
+    index on `replaces_id`, and a writer it stops is told what the check says."""
+    existing = _start(conn, actor, doc, idempotency_key)
     if existing:
         return existing
+    region_code, requirement_code = _code(region_code), _code(requirement_code)
+    election_code = _code(election_code) or None
     errors: dict[str, str] = {}
     _check_region(conn, errors, actor, region_code, election_code)
     if not _exists(conn, m.DocumentRequirement, requirement_code):
         errors["jenis dokumen"] = f"jenis dokumen {requirement_code!r} tidak dikenal."
-    _check_date(errors, "tanggal dokumen", document_date)
-    _check_text(errors, "nama berkas", filename)
-    if not (isinstance(content_hash, str) and len(content_hash) == 64):
+    day = _check_date(errors, "tanggal dokumen", document_date, *_record_window(conn, election_code))
+    filename = _text(errors, "nama berkas", filename, doc.c.filename)
+    media_type = _text(errors, "berkas", media_type, doc.c.media_type)
+    if not (isinstance(content_hash, str) and re.fullmatch(r"[0-9a-f]{64}", content_hash)):
         errors["berkas"] = "sidik isi berkas (SHA-256) tidak sah."
+    if isinstance(size_bytes, bool) or not isinstance(size_bytes, int) or not 0 <= size_bytes <= MAX_BYTES:
+        errors["berkas"] = "ukuran berkas tidak sah."
     _check_replaces(conn, errors, doc, replaces_id, {"region_code": region_code, "requirement_code": requirement_code})
     if errors:
-        raise InvalidInput(errors)
+        return _refuse(conn, actor, doc, idempotency_key, errors)
     row = {"region_code": region_code, "election_code": election_code, "requirement_code": requirement_code,
-           "document_date": document_date, "filename": filename, "content_hash": content_hash,
+           "document_date": day, "filename": filename, "content_hash": content_hash,
            "size_bytes": size_bytes, "media_type": media_type, "replaces_id": replaces_id,
            **_stamp(actor, source, idempotency_key)}
-    document_id = conn.execute(doc.insert().values(**row)).inserted_primary_key[0]
+    document_id = _insert(conn, doc, row)
+    if document_id is None:
+        return _conflict(conn, actor, doc, row)
     _audit(conn, actor, "koreksi" if replaces_id else "buat", "document", document_id, region_code,
            _row(conn, doc, replaces_id) if replaces_id else None, row)
     return Receipt("document", document_id, row["recorded_at"])
 
 
 def record_document(engine: Engine, actor: Actor, **fields) -> Receipt:
-    return _write(engine, doc, fields.get("idempotency_key"), lambda conn: add_document(conn, actor, **fields))
+    return run_write(engine, lambda conn: add_document(conn, actor, **fields))
 
 
 __all__ = [
-    "InvalidInput", "OutOfScope", "Receipt", "add_stage_report", "submit_stage_report", "add_obstacle",
-    "record_obstacle", "add_obstacle_action", "record_obstacle_action", "add_nphd_agreement",
-    "record_nphd_agreement", "add_nphd_disbursement", "record_nphd_disbursement", "add_document",
-    "record_document", "rebuild_stage_status", "refresh_stage_status", "latest_report_query", "not_replaced",
+    "InvalidInput", "OutOfScope", "KeyOutOfScope", "ActorRefused", "Receipt", "add_stage_report",
+    "submit_stage_report", "add_obstacle", "record_obstacle", "add_obstacle_action", "record_obstacle_action",
+    "add_nphd_agreement", "record_nphd_agreement", "add_nphd_disbursement", "record_nphd_disbursement",
+    "add_document", "record_document", "rebuild_stage_status", "refresh_stage_status", "latest_report_query",
+    "not_replaced", "MAX_TEXT",
 ]
