@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 MAX_TEXT = 4000
@@ -19,6 +19,9 @@ MAX_TEXT = 4000
 MAX_RUPIAH = 10**14
 # No Sipantau record describes anything before this day (Pemilu 2024 stages begin in 2022).
 EARLIEST_DATE = date(2000, 1, 1)
+# A record of an election (an obstacle found, an NPHD signed or paid) may come before its
+# first stage, while it is prepared, but not by more than this.
+ELECTION_LEAD_DAYS = 365
 
 # Invisible characters that make a field look filled (or look different) while it is
 # empty to a reader: zero-width spaces and joiners, word joiner, BOM, soft hyphen,
@@ -45,3 +48,11 @@ def clean_text(value: Any) -> str:
 def is_blank(value: Any) -> bool:
     """True when nothing a reader can see remains after cleaning."""
     return not clean_text(value).strip()
+
+
+def earliest_date(first_stage: date | None = None) -> date:
+    """The first day a record may describe: EARLIEST_DATE, and for a record of an election
+    whose first stage starts on `first_stage`, ELECTION_LEAD_DAYS before it."""
+    if first_stage is None:
+        return EARLIEST_DATE
+    return max(EARLIEST_DATE, first_stage - timedelta(days=ELECTION_LEAD_DAYS))
