@@ -125,7 +125,7 @@ def _run_child(content: bytes, limits: Limits) -> dict:
         done = subprocess.run([sys.executable, "-I", "-c", bootstrap, json.dumps(asdict(limits))], input=content,
                               capture_output=True, timeout=limits.wall_seconds, env={"LC_ALL": "C.UTF-8"})
     except subprocess.TimeoutExpired as exc:
-        raise Refused(_too_slow(limits)) from exc
+        raise Refused(_too_slow(limits.wall_seconds)) from exc
     if done.returncode == 0:
         try:
             return _decode_result(done.stdout)
@@ -136,7 +136,7 @@ def _run_child(content: bytes, limits: Limits) -> dict:
 
 def _fate(returncode: int, stderr: bytes, limits: Limits) -> str:
     if returncode in (-signal.SIGXCPU, -signal.SIGKILL):
-        return _too_slow(limits)
+        return _too_slow(limits.cpu_seconds)
     if returncode in (MEMORY_EXIT, -signal.SIGABRT, -signal.SIGSEGV, -signal.SIGBUS):
         # Rust aborts ("memory allocation of N bytes failed") where Python raises MemoryError.
         return (f"Berkas terlalu besar untuk dibaca: membukanya memerlukan lebih dari {limits.memory_mb} MB memori. "
@@ -146,8 +146,8 @@ def _fate(returncode: int, stderr: bytes, limits: Limits) -> str:
     return NOT_SPREADSHEET + " Berkas tidak dapat dibaca."
 
 
-def _too_slow(limits: Limits) -> str:
-    return (f"Berkas terlalu lama dibaca (lebih dari {limits.cpu_seconds} detik). Berkas ini mungkin rusak atau "
+def _too_slow(seconds: int) -> str:
+    return (f"Berkas terlalu lama dibaca (lebih dari {seconds} detik). Berkas ini mungkin rusak atau "
             "dibuat berlebihan; buka di Excel, simpan ulang sebagai .xlsx atau CSV, atau bagi menjadi beberapa berkas.")
 
 
@@ -349,7 +349,7 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, parser, limits: Li
     """Inflate one member as far as its data really goes (never trusting the size the header
     declares), feeding XML to `parser`; the inflated size."""
     probe = copy.copy(info)
-    probe.file_size = limits.max_member_bytes + 1
+    probe.file_size = 1 << 62  # read to the real end of the data; the limit below stops it
     size = 0
     try:
         with archive.open(probe) as member:
@@ -371,11 +371,20 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, parser, limits: Li
 # ---- XML: streamed through expat, stopped at the first limit ------------------------------
 
 
+MAX_TOKEN_BYTES = MIB  # the longest run without '<': a cell's text is at most ~200 kB
+
+
 class _Xml:
-    """One member's XML: no DTD (so no entity expansion), bounded depth; subclasses watch cells."""
+    """One member's XML: no DTD (so no entity expansion), bounded depth; subclasses watch cells.
+
+    Expat (2.5) rescans an unfinished token on every chunk it is fed, so one token of 60 MB
+    takes minutes. Before expat sees a chunk, it is checked for what spreadsheet writers never
+    produce and what makes tokens long: '<!' (comments, CDATA, DTD), '<?' after the XML
+    declaration, and more than MAX_TOKEN_BYTES without a '<'."""
 
     def __init__(self, limits: Limits, where: str):
         self.limits, self.where, self.depth = limits, where, 0
+        self.offset, self.since_markup, self.tail = 0, 0, b""
         self.parser = expat.ParserCreate()
         self.parser.buffer_text = True
         self.parser.StartDoctypeDeclHandler = self._doctype
@@ -384,7 +393,29 @@ class _Xml:
         self.parser.EndElementHandler = self._end
 
     def feed(self, chunk: bytes) -> None:
+        self._check_markup(chunk)
         self._parse(chunk, False)
+
+    def _check_markup(self, chunk: bytes) -> None:
+        data = self.tail + chunk
+        if b"\x00" in chunk:  # UTF-16 (never written by Excel) would hide every check below
+            raise Refused(NOT_SPREADSHEET + " XML di dalamnya tidak dalam UTF-8.")
+        if b"<!" in data:
+            raise Refused(NOT_SPREADSHEET + " XML di dalamnya memuat komentar, CDATA atau DTD, yang tidak pernah "
+                          "dibuat Excel.")
+        start = self.offset - len(self.tail)
+        declaration = data.find(b"<?")
+        if declaration != -1 and (start + declaration > 3 or data.find(b"<?", declaration + 2) != -1):
+            raise Refused(NOT_SPREADSHEET + " XML di dalamnya memuat instruksi pemrosesan yang tidak pernah dibuat "
+                          "Excel.")
+        pieces = chunk.split(b"<")
+        longest = max([self.since_markup + len(pieces[0]), *(len(piece) for piece in pieces[1:])])
+        if longest > MAX_TOKEN_BYTES:
+            raise Refused(NOT_SPREADSHEET + f" XML di dalamnya memuat teks atau tag lebih dari "
+                          f"{MAX_TOKEN_BYTES // MIB} MB tanpa putus.")
+        self.since_markup = len(pieces[-1]) if len(pieces) > 1 else self.since_markup + len(chunk)
+        self.offset += len(chunk)
+        self.tail = data[-1:]
 
     def close(self) -> None:
         self._parse(b"", True)
@@ -401,14 +432,17 @@ class _Xml:
     def _start(self, tag: str, attrs: dict) -> None:
         self.depth += 1
         if self.depth > self.limits.max_xml_depth:
-            raise Refused(f"XML di dalam berkas bersarang lebih dari {self.limits.max_xml_depth} tingkat; berkas ini "
-                          "bukan spreadsheet biasa.")
+            self._too_deep()
         # Element names without their prefix, as the spreadsheet library matches them.
         self.start(tag[tag.find(":") + 1:], attrs)
 
     def _end(self, tag: str) -> None:
         self.depth -= 1
         self.end(tag[tag.find(":") + 1:])
+
+    def _too_deep(self) -> None:
+        raise Refused(f"XML di dalam berkas bersarang lebih dari {self.limits.max_xml_depth} tingkat; berkas ini "
+                      "bukan spreadsheet biasa.")
 
     def start(self, tag: str, attrs: dict) -> None:
         pass
@@ -472,20 +506,26 @@ def _cell_ref(ref: str) -> tuple[int, int]:
 class _XlsxSheet(_Xml):
     """xl/worksheets/*.xml: the declared range, then every cell's position and value.
 
-    Runs once per cell of a sheet that may hold a million: one start handler, no end
-    handler (a cell holds a value when a <v> or <is> starts inside it; text is counted from
-    the last element start, which bounds every cell's text)."""
+    Runs once per element of a sheet that may hold half a million cells, so the handlers are
+    lean: a cell holds a value when a <v> or <is> starts inside it, and text is counted from
+    the last element start, which bounds every cell's text."""
 
     def __init__(self, limits: Limits, sheet: str):
         super().__init__(limits, sheet)
         self.extent = _Extent(limits, sheet)
         self.row = self.col = self.chars = 0
         self.parser.StartElementHandler = self._cell_start
-        self.parser.EndElementHandler = None
+        self.parser.EndElementHandler = self._cell_end
         self.parser.CharacterDataHandler = self._chars
+
+    def _cell_end(self, tag: str) -> None:
+        self.depth -= 1
 
     def _cell_start(self, tag: str, attrs: dict) -> None:
         self.chars = 0
+        self.depth += 1
+        if self.depth > self.limits.max_xml_depth:
+            self._too_deep()
         tag = tag[tag.find(":") + 1:]
         if tag == "c":
             ref = attrs.get("r")
@@ -543,7 +583,7 @@ class _Collect(_Xml):
 
     def start(self, tag: str, attrs: dict) -> None:
         if tag == self.tag:
-            self.found.append(attrs)
+            self.found.append({k[k.find(":") + 1:]: v for k, v in attrs.items()})
 
 
 class _XlsxScan:
@@ -568,7 +608,9 @@ class _XlsxScan:
             return _XlsxSheet(self.limits, self._sheet_name(name))
         if name == "xl/sharedStrings.xml":
             return _SharedStrings(self.limits)
-        return _Xml(self.limits, name) if name.endswith((".xml", ".rels")) else None
+        # The other parts the library reads; the rest (properties, themes, drawings, custom
+        # XML) it never parses, so only their inflated size counts.
+        return _Xml(self.limits, name) if name == "xl/styles.xml" else None
 
     def _sheet_name(self, member: str) -> str:
         targets = {r.get("Id"): r.get("Target", "") for r in self.rels.found}
@@ -630,7 +672,7 @@ class _OdsScan:
     def parser_for(self, name: str):
         if name == "content.xml":
             return _OdsContent(self.limits)
-        return _Xml(self.limits, name) if name.endswith((".xml", ".rdf")) else None
+        return _Xml(self.limits, name) if name == "styles.xml" else None
 
 
 # ---- the spreadsheet library, on what passed the checks ------------------------------------
