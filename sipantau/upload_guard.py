@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
+from sipantau.rules import clean_text
+
 ROOT = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
 NOT_SPREADSHEET = "Berkas ini bukan spreadsheet (CSV, XLSX, XLS atau ODS)."
@@ -63,6 +65,9 @@ class Limits:
     max_columns: int = 200  # the widest template has 18
     max_cells: int = 500_000  # cells holding a value in one sheet, and the area they span
     max_cell_chars: int = 32_767  # Excel's own limit for one cell: longer text is not from Excel
+    # Text of all the cells read (one shared string may fill many cells): 5,000 rows of
+    # 4,000-character notes are 20 million; this bounds what the child sends the server.
+    max_text_chars: int = 24_000_000
     max_sheets: int = 100
     max_members: int = 1000  # files inside an .xlsx/.ods (a template has 14)
     max_member_bytes: int = 64 * MIB  # one member, inflated
@@ -86,8 +91,6 @@ class Refused(Exception):
 def shown(value: Any, limit: int = 60) -> str:
     """A name or value from the file as it may appear in a message or on a terminal: control
     and invisible characters removed, on one line, shortened."""
-    from sipantau.rules import clean_text
-
     text = re.sub(r"\s+", " ", clean_text(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -174,7 +177,7 @@ def _decode_cell(obj: dict) -> Any:
 
 
 def _decode_result(stdout: bytes) -> dict:
-    result = json.loads(stdout, object_hook=lambda o: _decode_cell(o) if len(o) == 1 and next(iter(o)) in _TAGS
+    result = json.loads(stdout.decode("utf-8", "surrogatepass"), object_hook=lambda o: _decode_cell(o) if len(o) == 1 and next(iter(o)) in _TAGS
                         else o)
     if "refused" in result:
         raise Refused(**result["refused"])
@@ -190,14 +193,18 @@ def main() -> None:
     _confine(limits)
     content = sys.stdin.buffer.read()
     try:
-        result = read_book(content, limits)
+        output = _dumps(read_book(content, limits))
     except Refused as exc:
-        result = {"refused": {"message": exc.message, "row": exc.row, "column": exc.column}}
+        output = _dumps({"refused": {"message": exc.message, "row": exc.row, "column": exc.column}})
     except MemoryError:
         os._exit(MEMORY_EXIT)
-    # ASCII: any character (even a lone surrogate) crosses the pipe intact.
-    sys.stdout.buffer.write(json.dumps(result, default=_encode_cell).encode("ascii"))
+    sys.stdout.buffer.write(output)
     sys.stdout.flush()
+
+
+def _dumps(result: dict) -> bytes:
+    # surrogatepass: any character, even a lone surrogate, crosses the pipe intact.
+    return json.dumps(result, default=_encode_cell, ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
 def _confine(limits: Limits) -> None:
@@ -275,7 +282,7 @@ class _Rows:
     """Non-blank rows of one sheet, up to the header + max_rows + 1 (enough to say "too many")."""
 
     def __init__(self, limits: Limits, sheet: str):
-        self.limits, self.sheet, self.rows, self.cells = limits, sheet, [], 0
+        self.limits, self.sheet, self.rows, self.cells, self.chars = limits, sheet, [], 0, 0
 
     def add(self, number: int, cells: list) -> bool:
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
@@ -284,9 +291,13 @@ class _Rows:
             raise Refused(f"{self._where()}baris {number} memiliki {_number(len(cells))} kolom, melebihi batas "
                           f"{_number(self.limits.max_columns)} kolom. Hapus kolom di luar tabel data.", number)
         self.cells += len(cells)
+        self.chars += sum(len(c) for c in cells if isinstance(c, str))
         if self.cells > self.limits.max_cells:
             raise Refused(f"{self._where()}lebih dari {_number(self.limits.max_cells)} sel. Bagi menjadi beberapa "
                           "berkas.", number)
+        if self.chars > self.limits.max_text_chars:
+            raise Refused(f"{self._where()}teks di dalam selnya lebih dari {_number(self.limits.max_text_chars)} "
+                          "karakter. Bagi menjadi beberapa berkas.", number)
         self.rows.append([number, cells])
         return len(self.rows) <= self.limits.max_rows + 1
 

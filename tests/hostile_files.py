@@ -198,6 +198,14 @@ def huge_shared_string(chars: int = 5_000_000) -> bytes:
     return xlsx({"Data": sheet}, shared_strings=sst)
 
 
+def shared_string_fanout(rows: int = 50, width: int = 20, chars: int = 30_000) -> bytes:
+    """One 30,000-character string (legal) in every cell of a block: 30 million characters
+    from a 2 kB file."""
+    sst = f'<sst xmlns="{MAIN}" count="1" uniqueCount="1"><si><t>{"A" * chars}</t></si></sst>'
+    row = "<row>" + '<c t="s"><v>0</v></c>' * width + "</row>"
+    return xlsx({"Data": worksheet(cells_xml([LAPORAN]) + row * rows)}, shared_strings=sst)
+
+
 def many_cells(count: int = 600_000, width: int = 20) -> bytes:
     """`count` small number cells (positions implicit, as some writers leave them)."""
     row = "<row>" + "<c><v>1</v></c>" * width + "</row>"

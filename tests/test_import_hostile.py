@@ -79,6 +79,7 @@ BOMBS = {
     "many_members": (hostile.many_members, {"max_member_bytes": 2 * MIB, "max_unpacked_bytes": 4 * MIB},
                      "terurai menjadi lebih dari 4 MB"),
     "huge_shared_string": (hostile.huge_shared_string, {}, "lebih dari 32.767 karakter"),
+    "shared_string_fanout": (hostile.shared_string_fanout, {}, "lebih dari 24.000.000 karakter"),
     "many_cells": (hostile.many_cells, {}, "500.000"),
     "many_strings": (hostile.many_strings, {}, "10.000.000+ teks berbeda"),
     "deep_xml": (hostile.deep_xml, {}, "bersarang lebih dari 64 tingkat"),
