@@ -116,16 +116,23 @@ def entity_expansion() -> bytes:
     return xlsx({"Data": worksheet(cells_xml([LAPORAN]) + cell, prolog=dtd)})
 
 
-def ods(tables: str) -> bytes:
+def ods(tables: str, styles: str = "") -> bytes:
+    """A minimal .ods; `styles` are automatic styles (e.g. a table style that hides a sheet)."""
     content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
                'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
                'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
                'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-               f"<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body>"
+               f"<office:automatic-styles>{styles}</office:automatic-styles><office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body>"
                "</office:document-content>")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
         z.writestr(zipfile.ZipInfo("mimetype", ZIP_TIME), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr(zipfile.ZipInfo("META-INF/manifest.xml", ZIP_TIME),
+                   '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+                   'opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type='
+                   '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path='
+                   '"content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
         z.writestr(zipfile.ZipInfo("content.xml", ZIP_TIME), content, compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
@@ -137,11 +144,23 @@ def ods_row(values: list[str], repeat: int = 1) -> str:
 
 
 def ods_repeated_rows() -> bytes:
-    """800 bytes: a row of 1,000 filled cells repeated 100,000 times is 10^8 cells."""
-    bomb = ('<table:table-row table:number-rows-repeated="100000"><table:table-cell '
+    """800 bytes: a row of 1,000 filled cells repeated 90,000 times is 9 × 10^7 cells (just under
+    calamine's own cap of 10^8), about 3 GB once allocated."""
+    bomb = ('<table:table-row table:number-rows-repeated="90000"><table:table-cell '
             'table:number-columns-repeated="1000" office:value-type="string"><text:p>x</text:p></table:table-cell>'
             "</table:table-row>")
     return ods(f'<table:table table:name="Data">{ods_row(LAPORAN)}{bomb}</table:table>')
+
+
+def ods_hidden_sheet() -> bytes:
+    """A hidden first table 'Lama' with a report, a visible 'Data' with another."""
+    hidden = ('<style:style style:name="ta2" style:family="table"><style:table-properties table:display="false"/>'
+              "</style:style>")
+    old_row = ["pilkada-2024", "73.10", "logistik", "24/10/2024", "10", "berjalan", "lembar tersembunyi"]
+    new_row = ["pilkada-2024", "73.10", "kampanye", "24/10/2024", "50", "berjalan", "lembar terlihat"]
+    return ods(f'<table:table table:name="Lama" table:style-name="ta2">{ods_row(LAPORAN)}{ods_row(old_row)}'
+               f'</table:table><table:table table:name="Data">{ods_row(LAPORAN)}{ods_row(new_row)}</table:table>',
+               styles=hidden)
 
 
 def xlsb() -> bytes:

@@ -172,10 +172,10 @@ def stored(engine, table, *columns) -> list[tuple]:
         return [tuple(r) for r in conn.execute(select(*(t.c[c] for c in columns)).order_by(t.c.id))]
 
 
-def test_only_the_visible_sheet_is_stored(engine, op_pangkep):
-    """The workbook holds the same header on a hidden and a very hidden sheet (first in order)."""
-    result = import_file(engine, op_pangkep, None, "laporan.xlsx", (UPLOADS / "good_laporan_hidden_sheet.xlsx")
-                         .read_bytes())
+@pytest.mark.parametrize("name", ["good_laporan_hidden_sheet.xlsx", "good_laporan_hidden_sheet.ods"])
+def test_only_the_visible_sheet_is_stored(engine, op_pangkep, name):
+    """The workbook holds the same header on hidden (and very hidden) sheets, the first in order."""
+    result = import_file(engine, op_pangkep, None, name, (UPLOADS / name).read_bytes())
     assert result.stored == 1
     assert stored(engine, m.StageReport, "note") == [("lembar terlihat",)]
 

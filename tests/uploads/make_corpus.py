@@ -182,6 +182,7 @@ HOSTILE = {
     "bad_xlsx_deep_xml.xlsx": hostile_files.deep_xml(),
     "bad_ods_repeated_rows.ods": hostile_files.ods_repeated_rows(),
     "bad_xlsb_binary.xlsb": hostile_files.xlsb(),
+    "good_laporan_hidden_sheet.ods": hostile_files.ods_hidden_sheet(),
 }
 
 
