@@ -65,8 +65,8 @@ class Limits:
     max_columns: int = 200  # the widest template has 18
     max_cells: int = 500_000  # cells holding a value in one sheet, and the area they span
     max_cell_chars: int = 32_767  # Excel's own limit for one cell: longer text is not from Excel
-    # Text of all the cells read (one shared string may fill many cells): 5,000 rows of
-    # 4,000-character notes are 20 million; this bounds what the child sends the server.
+    # Text of all the cells read, all sheets (one shared string may fill many cells): 5,000
+    # rows of 4,000-character notes are 20 million; this bounds what the child sends the server.
     max_text_chars: int = 24_000_000
     max_sheets: int = 100
     max_members: int = 1000  # files inside an .xlsx/.ods (a template has 14)
@@ -238,7 +238,7 @@ def _read_csv(content: bytes, limits: Limits) -> dict:
     # English "field larger than field limit".
     csv.field_size_limit(max(len(text), 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    rows = _Rows(limits, "")
+    rows = _Rows(limits, "", _Budget())
     try:
         for number, cells in enumerate(reader, 1):
             if not rows.add(number, cells):
@@ -278,11 +278,18 @@ def _separator(text: str) -> tuple[str, str]:
     return text, best if counts[best] else ","
 
 
+class _Budget:
+    """Cells and characters sent back for the whole workbook: what the server will hold."""
+
+    def __init__(self) -> None:
+        self.cells = self.chars = 0
+
+
 class _Rows:
     """Non-blank rows of one sheet, up to the header + max_rows + 1 (enough to say "too many")."""
 
-    def __init__(self, limits: Limits, sheet: str):
-        self.limits, self.sheet, self.rows, self.cells, self.chars = limits, sheet, [], 0, 0
+    def __init__(self, limits: Limits, sheet: str, budget: _Budget):
+        self.limits, self.sheet, self.budget, self.rows = limits, sheet, budget, []
 
     def add(self, number: int, cells: list) -> bool:
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
@@ -290,12 +297,12 @@ class _Rows:
         if len(cells) > self.limits.max_columns:
             raise Refused(f"{self._where()}baris {number} memiliki {_number(len(cells))} kolom, melebihi batas "
                           f"{_number(self.limits.max_columns)} kolom. Hapus kolom di luar tabel data.", number)
-        self.cells += len(cells)
-        self.chars += sum(len(c) for c in cells if isinstance(c, str))
-        if self.cells > self.limits.max_cells:
+        self.budget.cells += len(cells)
+        self.budget.chars += sum(len(c) for c in cells if isinstance(c, str))
+        if self.budget.cells > self.limits.max_cells:
             raise Refused(f"{self._where()}lebih dari {_number(self.limits.max_cells)} sel. Bagi menjadi beberapa "
                           "berkas.", number)
-        if self.chars > self.limits.max_text_chars:
+        if self.budget.chars > self.limits.max_text_chars:
             raise Refused(f"{self._where()}teks di dalam selnya lebih dari {_number(self.limits.max_text_chars)} "
                           "karakter. Bagi menjadi beberapa berkas.", number)
         self.rows.append([number, cells])
@@ -698,8 +705,9 @@ def _read_workbook(content: bytes, fmt: str, limits: Limits) -> dict:
         if len(sheets) > limits.max_sheets:
             raise Refused(f"Berkas berisi {_number(len(sheets))} lembar kerja, melebihi batas {limits.max_sheets}.")
         visible = [s.name for s in sheets if s.visible == pc.SheetVisibleEnum.Visible]
+        budget = _Budget()
         return {"format": fmt, "hidden": [s.name for s in sheets if s.visible != pc.SheetVisibleEnum.Visible],
-                "sheets": [{"name": name, "rows": _sheet_rows(book.get_sheet_by_name(name), name, limits)}
+                "sheets": [{"name": name, "rows": _sheet_rows(book.get_sheet_by_name(name), name, limits, budget)}
                            for name in visible]}
     except pc.PasswordError as exc:
         raise Refused("Berkas Excel dilindungi kata sandi; simpan tanpa kata sandi lalu unggah lagi.") from exc
@@ -707,17 +715,13 @@ def _read_workbook(content: bytes, fmt: str, limits: Limits) -> dict:
         raise Refused(NOT_SPREADSHEET) from exc
 
 
-def _sheet_rows(sheet, name: str, limits: Limits) -> list:
+def _sheet_rows(sheet, name: str, limits: Limits, budget: _Budget) -> list:
     # A second look for formats without a pre-scan (xls): refuse before cells become Python objects.
     _Extent(limits, name).check(sheet.height, sheet.width, "sel berisi data membentang")
-    rows, pad = _Rows(limits, name), [None] * sheet.start[1]
+    rows, pad = _Rows(limits, name, budget), [None] * sheet.start[1]
     # iter_rows starts at row 1 but at the sheet's first used column: pad so that column
     # numbers in messages are the spreadsheet's.
     for number, cells in enumerate(sheet.iter_rows(), 1):
         if not rows.add(number, pad + [None if c == "" else c for c in cells]):
             break
     return rows.rows
-
-
-if __name__ == "__main__":
-    main()
