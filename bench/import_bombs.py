@@ -1,12 +1,13 @@
-"""What refusing each hostile upload costs, and what the confined child costs a normal import.
+"""What refusing each hostile upload costs, and what the confined reader costs a normal import.
 
 Prints one JSON line per measurement:
-- "bomb": the file's size, the peak RSS of the child that refused it (getrusage of a fresh
-  parent, so the child is the only one), the wall time of read_upload, and the message;
-- with --unguarded, the same bomb opened by python_calamine directly in a throwaway process
-  (address space capped at 4 GiB, 120 s), i.e. what the server paid before;
-- "overhead": a normal 500-row file (xlsx and CSV) read in process (upload_guard.read_book,
-  no child) and through the child (read_upload), median of N, and a whole dry-run import.
+- "bomb": the file's size; the reader's own peak RSS and time, measured by /usr/bin/time around
+  the reader's exact command line (upload_guard.child_command); the wall time of the whole
+  read_upload call; and how it ended;
+- with --unguarded, the same bomb opened by python_calamine directly (address space capped at
+  4 GiB, 120 s), i.e. what the server process itself paid before;
+- "overhead": a normal 500-row file (xlsx and CSV) read in process (upload_guard.read_book, no
+  child) and through the child (read_upload), median of N; and a whole dry-run import for scale.
 
     python bench/import_bombs.py [--unguarded] [--runs 7]
 """
@@ -14,9 +15,9 @@ Prints one JSON line per measurement:
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -32,7 +33,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import hostile_files as hostile  # noqa: E402
 import xlsxwriter  # noqa: E402
 
-from sipantau.upload_guard import Limits, Refused, read_book, read_upload  # noqa: E402
+from sipantau.upload_guard import Limits, Refused, child_command, read_book, read_upload  # noqa: E402
 
 BOMBS = {
     "far_cell": hostile.far_cell, "declared_range": hostile.declared_range, "huge_member": hostile.huge_member,
@@ -42,58 +43,53 @@ BOMBS = {
     "long_token": hostile.long_token, "entity_expansion": hostile.entity_expansion,
     "ods_repeated_rows": hostile.ods_repeated_rows, "csv_big_field": hostile.csv_big_field,
     "csv_wide": hostile.csv_wide,
-    "memory_backstop": lambda: hostile.big_but_legal(200_000),  # refused by memory_mb=32, below
-    # At the scale of the issue's files, to compare with the unguarded cost.
+    "memory_backstop": lambda: hostile.big_but_legal(200_000),  # passes the checks; refused by memory_mb=32
+    # At the scale of the issue's files, to compare with what calamine alone pays.
     "shared_string_200M": lambda: hostile.huge_shared_string(200_000_000),
     "many_cells_3M": lambda: hostile.many_cells(3_000_000),
 }
 UNGUARDED = """
-import io, resource, sys, time, python_calamine as pc
+import io, resource, sys, python_calamine as pc
 resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
-content = sys.stdin.buffer.read()
-t = time.perf_counter()
-book = pc.CalamineWorkbook.from_filelike(io.BytesIO(content))
-cells = sum(len(r) for n in book.sheet_names for r in book.get_sheet_by_name(n).to_python())
-print(cells, round((time.perf_counter() - t) * 1000))
+book = pc.CalamineWorkbook.from_filelike(io.BytesIO(sys.stdin.buffer.read()))
+print(sum(len(r) for n in book.sheet_names for r in book.get_sheet_by_name(n).to_python()))
 """
 
 
-def measure_one(name: str) -> dict:
-    """Run in a fresh process: its only child is the reader of this bomb."""
-    content = BOMBS[name]()
+def timed(command: list[str], content: bytes, timeout: int = 180) -> tuple[float, float, subprocess.CompletedProcess]:
+    """(peak RSS MB, seconds) of `command` itself, by GNU time, and its result."""
+    done = subprocess.run(["/usr/bin/time", "-f", "%M %e", *command], input=content, capture_output=True,
+                          timeout=timeout)
+    rss_kb, seconds = done.stderr.decode().strip().splitlines()[-1].split()
+    return round(int(rss_kb) / 1024, 1), float(seconds), done
+
+
+def bomb(name: str, content: bytes) -> dict:
     limits = Limits(memory_mb=32) if name == "memory_backstop" else Limits()
+    rss, seconds, _ = timed(child_command(limits), content)
     start = time.perf_counter()
     try:
         read_upload(content, limits)
-        outcome = "read"
+        outcome = "read (the import refuses it later)"
     except Refused as exc:
         outcome = exc.message[:90]
-    wall = (time.perf_counter() - start) * 1000
-    return {"bomb": name, "bytes": len(content), "child_peak_rss_mb": _children_rss_mb(), "wall_ms": round(wall),
-            "refused": outcome}
+    return {"bomb": name, "bytes": len(content), "reader_peak_rss_mb": rss, "reader_s": seconds,
+            "read_upload_ms": round((time.perf_counter() - start) * 1000), "outcome": outcome}
 
 
-def _children_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
-
-
-def unguarded(name: str) -> dict:
-    content = BOMBS[name]()
-    start = time.perf_counter()
+def unguarded(name: str, content: bytes) -> dict:
     try:
-        done = subprocess.run([sys.executable, "-c", UNGUARDED], input=content, capture_output=True, timeout=120)
-        outcome = (done.stdout.decode().strip() and f"read {done.stdout.decode().split()[0]} cells") or \
-            f"died ({done.returncode}): {done.stderr.decode(errors='replace').strip().splitlines()[-1][:80]}"
+        rss, seconds, done = timed([sys.executable, "-c", UNGUARDED], content, timeout=120)
+        errors = done.stderr.decode(errors="replace").strip().splitlines()
+        outcome = (f"read {done.stdout.decode().strip()} cells" if done.returncode == 0 else
+                   f"died: {next((e for e in errors if 'memory allocation' in e or 'Error' in e), errors[-2])[:80]}")
     except subprocess.TimeoutExpired:
-        outcome = "still running after 120 s"
-    return {"unguarded": name, "bytes": len(content), "wall_ms": round((time.perf_counter() - start) * 1000),
-            "peak_rss_mb_of_all_children": _children_rss_mb(), "outcome": outcome}
+        rss, seconds, outcome = None, 120.0, "still running after 120 s"
+    return {"unguarded": name, "peak_rss_mb": rss, "s": seconds, "outcome": outcome}
 
 
 def normal_rows(rows: int) -> list[list]:
     """Distinct (stage, day) pairs of Pilkada 2024, as an office would report them."""
-    import csv
-
     with (ROOT / "data" / "reference" / "stages.csv").open(encoding="utf-8") as f:
         stages = [r["code"] for r in csv.DictReader(f) if r["election_code"] == "pilkada-2024"]
     return [["pilkada-2024", "73.10", stages[r % len(stages)], date(2024, 1, 1) + timedelta(days=r // len(stages)),
@@ -128,8 +124,10 @@ def overhead(runs: int) -> list[dict]:
     for kind, content in (("xlsx", normal_xlsx(500)), ("csv", normal_csv(500))):
         inproc = _median(lambda c=content: read_book(c, Limits()), runs)
         child = _median(lambda c=content: read_upload(c, Limits()), runs)
+        rss, _, _ = timed(child_command(Limits()), content)
         out.append({"overhead": f"500-row {kind}", "bytes": len(content), "in_process_ms": inproc,
-                    "child_ms": child, "added_ms": round(child - inproc, 1), "import_dry_run_ms": _dry_run(content)})
+                    "child_ms": child, "added_ms": round(child - inproc, 1), "reader_peak_rss_mb": rss,
+                    "import_dry_run_ms": _dry_run(content)})
     return out
 
 
@@ -167,15 +165,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--unguarded", action="store_true", help="also open each bomb with calamine directly")
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
-        print(json.dumps(unguarded(args.one[2:]) if args.one.startswith("u:") else measure_one(args.one)))
-        return
-    for name in BOMBS:
-        for tag in ([name, f"u:{name}"] if args.unguarded and name != "memory_backstop" else [name]):
-            line = subprocess.run([sys.executable, __file__, "--one", tag], capture_output=True, text=True, check=True)
-            print(line.stdout.strip(), flush=True)
+    for name, build in BOMBS.items():
+        content = build()
+        print(json.dumps(bomb(name, content)), flush=True)
+        if args.unguarded and name != "memory_backstop":
+            print(json.dumps(unguarded(name, content)), flush=True)
     for line in overhead(args.runs):
         print(json.dumps(line), flush=True)
 

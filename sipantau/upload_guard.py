@@ -122,11 +122,17 @@ def read_upload(content: bytes, limits: Limits = Limits()) -> dict:
         slot.release()
 
 
-def _run_child(content: bytes, limits: Limits) -> dict:
+def child_command(limits: Limits) -> list[str]:
+    """The reader's command line: isolated Python (-I: no environment, no user site, no
+    current directory on the path) running main() of this module."""
     bootstrap = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from sipantau.upload_guard import main; main()"
+    return [sys.executable, "-I", "-c", bootstrap, json.dumps(asdict(limits))]
+
+
+def _run_child(content: bytes, limits: Limits) -> dict:
     try:
-        done = subprocess.run([sys.executable, "-I", "-c", bootstrap, json.dumps(asdict(limits))], input=content,
-                              capture_output=True, timeout=limits.wall_seconds, env={"LC_ALL": "C.UTF-8"})
+        done = subprocess.run(child_command(limits), input=content, capture_output=True,
+                              timeout=limits.wall_seconds, env={"LC_ALL": "C.UTF-8"})
     except subprocess.TimeoutExpired as exc:
         raise Refused(_too_slow(limits.wall_seconds)) from exc
     if done.returncode == 0:
