@@ -731,7 +731,7 @@ def _row_checks(kind: str, row: dict, ref: Reference) -> list[tuple[str, str]]:
 
 
 # Dates of an election's records that may come before its first stage (preparation), but
-# not by years: the bound is rules.earliest_date, shared with the write side.
+# not by years: the bound is rules.earliest_record_date, shared with the write side.
 ELECTION_DATES = {"hambatan": ("tanggal_diketahui", "tenggat"),
                   "nphd": ("tanggal_tanda_tangan", *(f"tahap_{n}_tanggal" for n in range(1, MAX_TRANCHES + 1)))}
 
@@ -741,7 +741,7 @@ def _before_election(kind: str, row: dict, ref: Reference) -> list[tuple[str, st
     if election not in ref.windows:
         return []
     first = ref.windows[election][0]
-    floor = rules.earliest_date(first)
+    floor = rules.earliest_record_date(first)
     return [(name, f"tanggal {row[name]:%d/%m/%Y} terlalu awal untuk pemilihan {election}; paling awal "
                    f"{floor:%d/%m/%Y} ({rules.ELECTION_LEAD_DAYS} hari sebelum tahapan pertamanya, {first:%d/%m/%Y}).")
             for name in ELECTION_DATES.get(kind, ()) if row.get(name) and row[name] < floor]

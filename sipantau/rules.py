@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 MAX_TEXT = 4000
@@ -19,8 +19,10 @@ MAX_TEXT = 4000
 MAX_RUPIAH = 10**14
 # No Sipantau record describes anything before this day (Pemilu 2024 stages begin in 2022).
 EARLIEST_DATE = date(2000, 1, 1)
-# A record of an election (an obstacle found, an NPHD signed or paid) may come before its
-# first stage, while it is prepared, but not by more than this.
+# A record of an election (an NPHD signed, an obstacle found, a follow-up, a document) may
+# come this long before the election's first stage: grants are budgeted and signed, and
+# monitoring teams decreed, in the year before (Pilkada 2024 NPHDs were signed from
+# November 2023, when its first stage began). Stage reports stay inside the stages' span.
 ELECTION_LEAD_DAYS = 365
 
 # Invisible characters that make a field look filled (or look different) while it is
@@ -50,9 +52,21 @@ def is_blank(value: Any) -> bool:
     return not clean_text(value).strip()
 
 
-def earliest_date(first_stage: date | None = None) -> date:
-    """The first day a record may describe: EARLIEST_DATE, and for a record of an election
-    whose first stage starts on `first_stage`, ELECTION_LEAD_DAYS before it."""
+def earliest_record_date(first_stage: date | None) -> date:
+    """The earliest plausible date of a record: `ELECTION_LEAD_DAYS` before the election's
+    first stage when the election is known, never before `EARLIEST_DATE`."""
     if first_stage is None:
         return EARLIEST_DATE
     return max(EARLIEST_DATE, first_stage - timedelta(days=ELECTION_LEAD_DAYS))
+
+
+def as_day(value: Any) -> date | None:
+    """A calendar day from a date or a datetime (pandas Timestamps included); None for
+    anything else (text, numbers, NaT), which the caller refuses as "not a date"."""
+    day = value.date() if isinstance(value, datetime) else value
+    return day if type(day) is date else None
+
+
+def is_rupiah(value: Any) -> bool:
+    """Whole rupiah, more than zero and at most `MAX_RUPIAH` (booleans are not amounts)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_RUPIAH
