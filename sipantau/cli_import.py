@@ -16,6 +16,7 @@ from sipantau.auth import get_actor
 from sipantau.config import settings
 from sipantau.db import get_engine
 from sipantau.ingest import KINDS, ImportRefused, format_error, import_file
+from sipantau.upload_guard import shown
 
 REFUSED = 2
 
@@ -31,12 +32,12 @@ def import_command(
     try:
         content = file.read_bytes()
     except OSError as exc:
-        _refuse([f"Berkas {file} tidak dapat dibaca: {exc.strerror or exc}."])
+        _refuse([f"Berkas {shown(file, 200)} tidak dapat dibaca: {exc.strerror or exc}."])
     engine = get_engine(database_url or settings().database_url)
     with engine.connect() as conn:
         actor = get_actor(conn, as_user)
     if actor is None:
-        _refuse([f"Pengguna {as_user!r} tidak dikenal atau tidak aktif."])
+        _refuse([f"Pengguna {shown(as_user)!r} tidak dikenal atau tidak aktif."])
     try:
         result = import_file(engine, actor, kind, file.name, content, dry_run=dry_run)
     except ImportRefused as exc:
@@ -47,7 +48,9 @@ def import_command(
 
 def _refuse(lines: list[str]) -> NoReturn:
     for line in lines:
-        typer.echo(line, err=True)
+        # Names and cells from the file are in these lines: never a raw control character
+        # (escape sequences would drive the operator's terminal).
+        typer.echo(shown(line, 2000), err=True)
     raise typer.Exit(REFUSED)
 
 

@@ -28,23 +28,23 @@ import re
 import sys
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
-import python_calamine
 import xlsxwriter
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from sipantau import models as m
-from sipantau import reports
+from sipantau import reports, rules, upload_guard
 from sipantau.auth import WRITER_ROLES, Actor, can_write_region
 from sipantau.db import run_write
 from sipantau.reports import InvalidInput, OutOfScope, Receipt
+from sipantau.upload_guard import shown
 
 KINDS = {"laporan": "Laporan tahapan", "hambatan": "Hambatan", "nphd": "NPHD (perjanjian hibah dan pencairan)"}
 MAX_BYTES = 5 * 1024 * 1024  # override with SIPANTAU_IMPORT_MAX_BYTES
@@ -140,8 +140,10 @@ class Column:
     help: str  # for the instruction sheet
     example: str
     not_future: bool = True  # for dates
+    limit: int = rules.MAX_TEXT  # for text: characters, as the database column holds
 
 
+OWNER_CHARS = m.Obstacle.__table__.c.owner.type.length  # what the column holds
 ELECTION = Column("pemilihan", "election", True, "Kode pemilihan (lembar Pemilihan).", "pilkada-2024")
 REGION = Column("wilayah", "region", True, "Kode Kemendagri (mis. 73.10) atau nama resmi wilayah "
                 "(mis. Kabupaten Pangkajene dan Kepulauan), hanya wilayah kewenangan Anda (lembar Wilayah).", "73.10")
@@ -161,7 +163,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("tahapan", "stage", True, "Kode tahapan pada pemilihan itu (lembar Tahapan).", "kampanye"),
         Column("tanggal_situasi", "date", True, "Tanggal keadaan yang dilaporkan (DD/MM/YYYY); di dalam masa "
                "pemilihan dan tidak di masa depan.", "24/10/2024"),
-        Column("progres", "number", True, "Persentase 0–100 tanpa tanda %; koma desimal boleh (12,5).", "50"),
+        Column("progres", "number", True, "Persentase 0–100, paling banyak dua desimal dengan koma atau titik "
+               "(12,5 atau 12.5), tanpa pemisah ribuan; 1.000 ditolak karena bisa berarti 1 atau 1000.", "50"),
         Column("status", "status", True, "belum_mulai, berjalan, selesai atau terkendala (lembar Status). "
                "Selesai memerlukan progres 100; belum_mulai memerlukan progres 0.", "berjalan"),
         NOTE,
@@ -172,7 +175,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("kategori", "category", True, "Kategori hambatan (lembar Kategori).", "logistik"),
         Column("tingkat", "severity", True, "Tingkat keparahan (lembar Tingkat).", "sedang"),
         Column("uraian", "text", True, "Uraian hambatan.", "Sebagian kotak suara rusak di gudang"),
-        Column("penanggung_jawab", "text", True, "Pihak yang menangani.", "KPU Kabupaten"),
+        Column("penanggung_jawab", "text", True, f"Pihak yang menangani (paling banyak {OWNER_CHARS} karakter).",
+               "KPU Kabupaten", limit=OWNER_CHARS),
         Column("tanggal_diketahui", "date", True, "Tanggal hambatan diketahui (DD/MM/YYYY); tidak di masa depan.",
                "20/11/2024"),
         Column("tenggat", "date", False, "Tenggat penyelesaian (DD/MM/YYYY); boleh kosong, tidak sebelum tanggal "
@@ -181,8 +185,9 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     "nphd": (
         ELECTION, REGION,
         Column("mitra", "counterparty", True, "Mitra NPHD (lembar Mitra).", "KPU"),
-        Column("nilai_nphd", "money", True, "Nilai NPHD dalam rupiah, bilangan bulat (1500000000 atau "
-               "1.500.000.000).", "1.500.000.000"),
+        Column("nilai_nphd", "money", True, "Nilai NPHD dalam rupiah, bilangan bulat: 1500000000 atau dengan "
+               "pemisah ribuan 1.500.000.000 (titik atau koma diikuti tiga angka selalu pemisah ribuan).",
+               "1.500.000.000"),
         Column("tanggal_tanda_tangan", "date", False, "Tanggal NPHD ditandatangani (DD/MM/YYYY); wajib bila ada "
                "pencairan.", "10/11/2023"),
         NOTE,
@@ -237,13 +242,7 @@ def infer_kind(headers: Iterable[str]) -> str:
 
 # ---- parse: bytes → cells ----------------------------------------------------------
 
-BINARY_MAGIC = {
-    b"\x89PNG": "gambar PNG", b"%PDF": "dokumen PDF", b"\xff\xd8\xff": "gambar JPEG", b"GIF8": "gambar GIF",
-    b"Rar!": "arsip RAR", b"\x1f\x8b": "arsip GZIP", b"7z\xbc\xaf": "arsip 7-Zip", b"RIFF": "berkas media",
-    b"\x7fELF": "program", b"MZ": "program Windows",
-}
-SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # xlsx/ods (zip), xls (OLE2)
-NOT_SPREADSHEET = "Berkas ini bukan spreadsheet (CSV, XLSX, XLS atau ODS)."
+MAX_HEADER_CHARS = 100  # the longest template header is 22 characters
 
 
 def _limit(name: str, default: int) -> int:
@@ -251,92 +250,79 @@ def _limit(name: str, default: int) -> int:
     return int(value) if value.isdigit() and int(value) > 0 else default
 
 
+def guard_limits(max_rows: int | None = None) -> upload_guard.Limits:
+    """What reading one upload may cost (SIPANTAU_IMPORT_MAX_MEMORY_MB, _MAX_SECONDS)."""
+    seconds = _limit("MAX_SECONDS", upload_guard.Limits.cpu_seconds)
+    return upload_guard.Limits(max_rows=max_rows or _limit("MAX_ROWS", MAX_ROWS),
+                               memory_mb=_limit("MAX_MEMORY_MB", upload_guard.Limits.memory_mb),
+                               cpu_seconds=seconds, wall_seconds=seconds + 10)
+
+
 def parse_upload(filename: str, content: bytes, *, max_bytes: int | None = None,
                  max_rows: int | None = None) -> pd.DataFrame:
     """Read the cells of a CSV or spreadsheet, detected by content, not by name.
 
-    Returns a frame of raw cells (object dtype) whose columns are the headers as
-    written and whose index (`baris`) is the row number shown in the spreadsheet.
+    The file is read in a confined child process (sipantau.upload_guard), so a hostile file
+    costs the server nothing but a refusal. Returns a frame of raw cells (object dtype) whose
+    columns are the headers as written and whose index (`baris`) is the row number shown in
+    the spreadsheet.
     """
     max_bytes = max_bytes or _limit("MAX_BYTES", MAX_BYTES)
     max_rows = max_rows or _limit("MAX_ROWS", MAX_ROWS)
+    name = shown(filename)
     if len(content) > max_bytes:
-        raise ImportRefused(f"Berkas {filename} berukuran {_size(len(content))}, melebihi batas {_size(max_bytes)}. "
+        raise ImportRefused(f"Berkas {name} berukuran {_size(len(content))}, melebihi batas {_size(max_bytes)}. "
                             "Bagi menjadi beberapa berkas.")
     if not content.strip():
-        raise ImportRefused(f"Berkas {filename} kosong.")
-    rows = _spreadsheet_rows(content) if content.startswith(SPREADSHEET_MAGIC) else _csv_rows(content)
-    return _frame(rows, max_rows)
+        raise ImportRefused(f"Berkas {name} kosong.")
+    try:
+        book = upload_guard.read_upload(content, guard_limits(max_rows))
+    except upload_guard.Refused as exc:
+        raise ImportRefused(exc.message, error_frame([(exc.row, exc.column or "", exc.message)])) from exc
+    return _frame(_data_sheet(book), max_rows)
 
 
 def _size(n: int) -> str:
     return f"{n / 1_048_576:.1f} MB".replace(".", ",") if n >= 100_000 else f"{n:,} bita".replace(",", ".")
 
 
-def _spreadsheet_rows(content: bytes) -> Iterator[tuple[int, list]]:
-    """Rows of the sheet named 'Data' (the template's), else of the first sheet."""
-    try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
-        names = book.sheet_names
-        if not names:
-            raise ImportRefused("Berkas Excel tidak berisi lembar kerja.")
-        name = next((n for n in names if n.strip().lower() == "data"), names[0])
-        rows = book.get_sheet_by_name(name).iter_rows()
-        # iter_rows starts at the sheet's first row, so row i is spreadsheet row i + 1.
-        yield from enumerate(rows, 1)
-    except python_calamine.PasswordError as exc:
-        raise ImportRefused("Berkas Excel dilindungi kata sandi; simpan tanpa kata sandi lalu unggah lagi.") from exc
-    except python_calamine.CalamineError as exc:
-        raise ImportRefused(NOT_SPREADSHEET) from exc
+def _data_sheet(book: dict) -> list:
+    """The rows of the one visible sheet that holds import data. Hidden sheets are never read
+    (the operator does not see them); two visible sheets with import headers are refused
+    rather than one chosen. Without any, the template's sheet 'Data', else the first visible
+    sheet, whose own problems are then reported."""
+    sheets = book["sheets"]
+    hidden = ", ".join(f"'{shown(n)}'" for n in book["hidden"])
+    if not sheets:
+        raise ImportRefused("Berkas Excel tidak berisi lembar kerja yang terlihat"
+                            + (f"; lembar tersembunyi ({hidden}) tidak dibaca." if hidden else "."))
+    bearing = [s for s in sheets if _has_import_header(s["rows"])]
+    if len(bearing) > 1:
+        names = ", ".join(f"'{shown(s['name'])}'" for s in bearing)
+        raise ImportRefused(f"Berkas berisi beberapa lembar dengan data impor: {names}. Sipantau membaca satu lembar "
+                            "saja; pindahkan semua baris ke satu lembar (Data), lalu hapus lembar lainnya.")
+    if bearing:
+        return bearing[0]["rows"]
+    if hidden:
+        raise ImportRefused(f"Tidak ada lembar terlihat yang berisi judul kolom impor. Lembar tersembunyi tidak dibaca: "
+                            f"{hidden}; bila datanya di sana, tampilkan lembarnya (klik kanan nama lembar → "
+                            "Perlihatkan/Unhide) lalu unggah lagi.")
+    return next((s for s in sheets if str(s["name"]).strip().lower() == "data"), sheets[0])["rows"]
 
 
-def _csv_rows(content: bytes) -> Iterator[tuple[int, list]]:
-    kind = next((name for magic, name in BINARY_MAGIC.items() if content.startswith(magic)), None)
-    if kind:
-        raise ImportRefused(f"Berkas ini {kind}, bukan spreadsheet (CSV, XLSX, XLS atau ODS).")
-    text = _decode(content)
-    text, sep = _separator(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    try:
-        yield from enumerate(reader, 1)
-    except csv.Error as exc:
-        raise ImportRefused(f"Baris {reader.line_num}: CSV tidak dapat dibaca ({exc}).") from exc
-
-
-def _decode(content: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = content.decode("utf-16", errors="replace")
-    else:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = content.decode("cp1252")
-            except UnicodeDecodeError as exc:
-                raise ImportRefused(NOT_SPREADSHEET + " Pengodean teksnya tidak dikenal; simpan sebagai "
-                                    "CSV UTF-8.") from exc
-    controls = len(re.findall(r"[\x00-\x08\x0b\x0e-\x1f]", text))
-    if "\x00" in text or controls > len(text) // 100:
-        raise ImportRefused(NOT_SPREADSHEET)
-    return text
-
-
-def _separator(text: str) -> tuple[str, str]:
-    """Excel's 'sep=;' line (hidden by Excel, so not a row), else the commonest of ; , tab in the header."""
-    first, _, rest = text.lstrip("\r\n").partition("\n")
-    declared = re.fullmatch(r"sep=(.)\r?", first)
-    if declared:
-        return rest, declared.group(1)
-    counts = {sep: first.count(sep) for sep in (";", ",", "\t")}
-    best = max(counts, key=counts.get)
-    return text, best if counts[best] else ","
+def _has_import_header(rows: list) -> bool:
+    """The sheet's first non-blank row names a column only import data has (the template's
+    instruction and code sheets do not)."""
+    if not rows:
+        return False
+    headers = {header_key(_clean(c)) for c in rows[0][1] if _clean(c) is not None}
+    return bool(headers & set().union(*DISTINCTIVE.values()))
 
 
 def _clean(cell: Any) -> Any:
+    """A cell as stored: text cleaned by the shared rule (rules.clean_text), blank as None."""
     if isinstance(cell, str):
-        cell = cell.replace("\ufeff", "").strip(" \t\r\n\xa0")
-        return cell or None
+        return rules.clean_text(cell) or None
     if isinstance(cell, float) and cell != cell:
         return None
     return cell
@@ -349,7 +335,7 @@ def _frame(rows: Iterable[tuple[int, list]], max_rows: int) -> pd.DataFrame:
         if all(c is None for c in cells):
             continue  # blank rows (trailing or between) are not data
         if header is None:
-            header, header_row = cells, number
+            header, header_row = _titles(cells, number), number
             continue
         data.append((number, cells))
         if len(data) > max_rows:
@@ -360,11 +346,36 @@ def _frame(rows: Iterable[tuple[int, list]], max_rows: int) -> pd.DataFrame:
     if not data:
         raise ImportRefused("Berkas hanya berisi judul kolom, tanpa baris data.")
     keep = _header_columns(header, data)
+    _check_cell_sizes(header, keep, data)
     frame = pd.DataFrame([[_cell(cells, i) for i in keep] for _, cells in data],
                          columns=[str(header[i]) for i in keep], index=pd.Index([n for n, _ in data], name="baris"),
                          dtype=object)
     frame.attrs["header_row"] = header_row
     return frame
+
+
+def _titles(cells: list, row: int) -> list:
+    """Header cells as they are shown in messages (one line); an overlong one refuses the file."""
+    for i, title in enumerate(cells):
+        if title is not None and len(str(title)) > MAX_HEADER_CHARS:
+            message = (f"judul kolom ke-{i + 1} terlalu panjang ({_number(len(str(title)))} karakter, paling banyak "
+                       f"{MAX_HEADER_CHARS}); baris judul memuat nama kolom saja.")
+            raise ImportRefused(f"Baris {row}: {message}", error_frame([(row, f"kolom ke-{i + 1}", message)]))
+    return [None if title is None else re.sub(r"\s+", " ", str(title)) for title in cells]
+
+
+def _check_cell_sizes(header: list, keep: list[int], data: list[tuple[int, list]]) -> None:
+    """No cell longer than Excel allows in one cell, whatever the format (CSV has no limit)."""
+    limit = upload_guard.Limits.max_cell_chars
+    errors = [(number, header[i], f"isi sel {_number(len(cells[i]))} karakter, melebihi batas {_number(limit)} "
+               "karakter per sel.")
+              for number, cells in data for i in keep if isinstance(_cell(cells, i), str) and len(cells[i]) > limit]
+    if errors:
+        raise ImportRefused(refusal_message(error_frame(errors)), error_frame(errors))
+
+
+def _number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
 
 
 def _cell(cells: list, i: int) -> Any:
@@ -473,12 +484,18 @@ class CellError(ValueError):
     """A cell whose value cannot be read as its column's type; the message is Bahasa Indonesia."""
 
 
-def _show(value: Any) -> str:
+def _as_text(value: Any) -> str:
+    """A cell as text: whole numbers without '.0', dates as DD/MM/YYYY."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, date):
         return f"{value:%d/%m/%Y}"
     return str(value)
+
+
+def _show(value: Any) -> str:
+    """A cell as a message may quote it: one line, shortened, no control characters."""
+    return shown(_as_text(value))
 
 
 def parse_date(value: Any) -> date:
@@ -494,55 +511,74 @@ def parse_date(value: Any) -> date:
                            (r"(\d{1,2})[ \-]([A-Za-z]+)\.?[ \-](\d{4})", "dMy")):
         match = re.fullmatch(pattern, text)
         if match:
-            return _make_date(match.groups(), order, text)
-    raise CellError(f"{text!r} bukan tanggal; {DATE_HINT}.")
+            return _make_date(match.groups(), order, value)
+    raise CellError(f"{_show(value)!r} bukan tanggal; {DATE_HINT}.")
 
 
-def _make_date(parts: tuple[str, ...], order: str, text: str) -> date:
+def _make_date(parts: tuple[str, ...], order: str, value: Any) -> date:
     values = dict(zip(order, parts, strict=True))
     month = MONTHS.get(values["M"].lower()) if "M" in values else int(values["m"])
     try:
         return date(int(values["y"]), month or 0, int(values["d"]))
     except ValueError as exc:
-        raise CellError(f"{text!r} bukan tanggal yang ada; {DATE_HINT}.") from exc
+        raise CellError(f"{_show(value)!r} bukan tanggal yang ada; {DATE_HINT}.") from exc
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def parse_number(value: Any) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    """Percent: a number cell, or text with at most two decimals after a comma or a point
+    (12,5 or 12.5). Progress never needs a thousands separator, so '1.000' or '12,345' (a
+    separator and three digits) could mean two things and is refused, not guessed."""
+    if _is_number(value):
         return float(value)
     text = re.sub(r"[\s\xa0]", "", str(value)).removesuffix("%")
-    if re.fullmatch(r"[+-]?\d+([.,]\d+)?", text):
+    if re.fullmatch(r"[+-]?\d+([.,]\d{1,2})?", text):
         return float(text.replace(",", "."))
-    raise CellError(f"harus angka 0–100, bukan {_show(value)!r}.")
+    if re.fullmatch(r"[+-]?\d{1,3}([.,]\d{3})+", text):
+        raise CellError(f"{_show(value)!r} tidak jelas: titik atau koma yang diikuti tiga angka bisa pemisah ribuan "
+                        "atau desimal. Tulis progres tanpa pemisah ribuan, paling banyak dua desimal (mis. 1 atau "
+                        "12,5).")
+    raise CellError(f"harus angka 0–100 dengan paling banyak dua desimal, bukan {_show(value)!r}.")
 
 
 def parse_money(value: Any) -> int:
-    """Whole rupiah: 1500000000, 1.500.000.000, 1,500,000,000, Rp 1.500.000.000,00."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    """Whole rupiah. A point or a comma followed by three digits groups thousands (1.500.000.000,
+    1,500,000,000); followed by one or two digits it starts the cents, which must be zero
+    (1.500.000,00). Anything else (1.500,000 or 1.000.00) is refused, not guessed."""
+    if _is_number(value):
         if float(value).is_integer():
             return int(value)
         raise CellError(f"harus bilangan bulat rupiah, bukan {_show(value)}.")
     text = re.sub(r"(?i)^rp\.?|[\s\xa0]", "", str(value))
-    for pattern, thousands in ((r"\d+([.,]0+)?", None), (r"\d{1,3}(\.\d{3})+(,0+)?", "."),
-                               (r"\d{1,3}(,\d{3})+(\.0+)?", ",")):
-        if re.fullmatch(pattern, text):
-            digits = text.replace(thousands, "") if thousands else text
-            return int(re.split(r"[.,]", digits)[0])
+    match = re.fullmatch(r"(\d+|\d{1,3}(?:\.\d{3})+|\d{1,3}(?:,\d{3})+)(?:([.,])(\d{1,2}))?", text)
+    if match:
+        whole, point, cents = match.groups()
+        if point is None or point not in whole:
+            if cents and int(cents):
+                raise CellError(f"harus bilangan bulat rupiah, bukan {_show(value)!r}.")
+            return int(re.sub(r"[.,]", "", whole))
     raise CellError(f"{_show(value)!r} bukan jumlah rupiah; tulis bilangan bulat, mis. 1500000000 atau "
                     "1.500.000.000.")
 
 
 def parse_text(value: Any) -> str:
-    if isinstance(value, date):
-        return f"{value:%d/%m/%Y}"
-    text = _show(value).replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", text)
+    return rules.clean_text(_as_text(value))
 
 
 def parse_region(value: Any, ref: Reference) -> str:
-    """A code ('73.10', '7310', or 73.1 from an Excel number cell) or the exact official name."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        text = str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+    """A code as written ('73.10', '7310'), or the exact official name. A number cell is read
+    as its shortest exact form, never rounded: Excel keeps 73.10 as 73.1, which is padded
+    back, but 73.099 stays 73.099 and is refused."""
+    if _is_number(value):
+        text = _as_text(value) if float(value).is_integer() else repr(float(value))
+        if re.fullmatch(r"\d{2}\.\d", text):
+            text += "0"
+        elif not re.fullmatch(r"\d+(\.\d{2})?", text):
+            raise CellError(f"kode wilayah {text} (sel angka) bukan kode Kemendagri, dan angka tidak dibulatkan; "
+                            "format kolom wilayah sebagai teks dan tulis kodenya, mis. 73.10.")
     else:
         text = str(value).strip()
     text = re.sub(r"^(\d{2})(\d{2})$", r"\1.\2", text)
@@ -550,7 +586,7 @@ def parse_region(value: Any, ref: Reference) -> str:
     if found:
         return found
     if re.fullmatch(r"\d{2}\.\d", text):
-        raise CellError(f"kode wilayah {text!r} tidak lengkap; tulis dua digit setelah titik, mis. 73.10 atau "
+        raise CellError(f"kode wilayah {_show(text)!r} tidak lengkap; tulis dua digit setelah titik, mis. 73.10 atau "
                         "73.01 (format kolom sebagai teks).")
     return text  # unknown: the schema names it
 
@@ -615,9 +651,23 @@ MESSAGES = {
     "unknown_severity": "tingkat {value!r} tidak dikenal; lihat lembar Tingkat.",
     "unknown_counterparty": "mitra {value!r} tidak dikenal; lihat lembar Mitra.",
     "money_positive": "harus lebih dari 0 rupiah.",
-    "text_too_long": f"terlalu panjang (paling banyak {reports.MAX_TEXT} karakter).",
+    "money_too_large": "Rp{value} melebihi batas {limit}.",
+    "text_too_long": "terlalu panjang ({length} karakter, paling banyak {limit}).",
     "future_date": "tanggal {value} masih di masa depan.",
+    "date_too_early": "tanggal {value} terlalu awal; paling awal {limit}.",
 }
+
+
+def _rupiah(n: int) -> str:
+    return "Rp" + _number(n)
+
+
+def _message(check: str, value: Any, username: str) -> str:
+    """The Bahasa Indonesia text of a failed check; a check named 'name:limit' carries its bound."""
+    name, _, limit = check.partition(":")
+    shown_value = _number(value) if name == "money_too_large" else _show(value)
+    return MESSAGES.get(name, check).format(value=shown_value, username=username, limit=limit,
+                                            length=_number(len(str(value))))
 
 
 def _checks(col: Column, ref: Reference, actor: Actor) -> list[pa.Check]:
@@ -632,11 +682,15 @@ def _checks(col: Column, ref: Reference, actor: Actor) -> list[pa.Check]:
         case "number":
             return [pa.Check.in_range(0, 100, error="progress_range")]
         case "money":
-            return [pa.Check.gt(0, error="money_positive")]
+            return [pa.Check.gt(0, error="money_positive"),
+                    pa.Check.le(rules.MAX_RUPIAH, error=f"money_too_large:{_rupiah(rules.MAX_RUPIAH)}")]
         case "text":
-            return [pa.Check(lambda s: len(s) <= reports.MAX_TEXT, element_wise=True, error="text_too_long")]
-        case "date" if col.not_future:
-            return [pa.Check(lambda d: d <= today, element_wise=True, error="future_date")]
+            return [pa.Check(lambda s: len(s) <= col.limit, element_wise=True, error=f"text_too_long:{col.limit}")]
+        case "date":
+            early = pa.Check(lambda d: d >= rules.EARLIEST_DATE, element_wise=True,
+                             error=f"date_too_early:{rules.EARLIEST_DATE:%d/%m/%Y}")
+            future = pa.Check(lambda d: d <= today, element_wise=True, error="future_date")
+            return [early, future] if col.not_future else [early]
         case "status" | "category" | "severity" | "counterparty":
             return [pa.Check.isin(sorted(set(ref.lists[col.parse].values())), error=f"unknown_{col.parse}")]
     return []
@@ -654,8 +708,7 @@ def _schema_errors(kind: str, frame: pd.DataFrame, ref: Reference, actor: Actor)
         schema(kind, ref, actor).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
-        return [(int(case.index), case.column, MESSAGES.get(case.check, case.check).format(
-                    value=_show(case.failure_case), username=actor.username))
+        return [(int(case.index), case.column, _message(case.check, case.failure_case, actor.username))
                 for case in cases.itertuples(index=False) if case.column in frame.columns and pd.notna(case.index)]
     return []
 
@@ -674,7 +727,24 @@ def _row_checks(kind: str, row: dict, ref: Reference) -> list[tuple[str, str]]:
             errors.append(("tenggat", f"tenggat {due:%d/%m/%Y} sebelum tanggal diketahui {found:%d/%m/%Y}."))
     else:
         errors += _nphd_checks(row, ref)
-    return errors
+    return errors + _before_election(kind, row, ref)
+
+
+# Dates of an election's records that may come before its first stage (preparation), but
+# not by years: the bound is rules.earliest_record_date, shared with the write side.
+ELECTION_DATES = {"hambatan": ("tanggal_diketahui", "tenggat"),
+                  "nphd": ("tanggal_tanda_tangan", *(f"tahap_{n}_tanggal" for n in range(1, MAX_TRANCHES + 1)))}
+
+
+def _before_election(kind: str, row: dict, ref: Reference) -> list[tuple[str, str]]:
+    election = row.get("pemilihan")
+    if election not in ref.windows:
+        return []
+    first = ref.windows[election][0]
+    floor = rules.earliest_record_date(first)
+    return [(name, f"tanggal {row[name]:%d/%m/%Y} terlalu awal untuk pemilihan {election}; paling awal "
+                   f"{floor:%d/%m/%Y} ({rules.ELECTION_LEAD_DAYS} hari sebelum tahapan pertamanya, {first:%d/%m/%Y}).")
+            for name in ELECTION_DATES.get(kind, ()) if row.get(name) and row[name] < floor]
 
 
 def _participation(row: dict, ref: Reference) -> list[tuple[str, str]]:
@@ -1162,21 +1232,28 @@ def _instruction_lines(kind: str, code_sheets: list[str]) -> list[str]:
         "Cara mengisi",
         "1. Isi lembar Data mulai baris 2; baris 1 adalah judul kolom dan tidak boleh diubah.",
         "2. Satu baris untuk satu data. Baris kosong diabaikan.",
-        "3. Tanggal ditulis DD/MM/YYYY (mis. 27/11/2024) atau sebagai tanggal Excel.",
-        "4. Angka boleh memakai koma desimal (12,5); rupiah ditulis bilangan bulat (1.500.000.000).",
+        "3. Tanggal ditulis DD/MM/YYYY (mis. 27/11/2024) atau sebagai tanggal Excel; paling awal "
+        f"{rules.EARLIEST_DATE:%d/%m/%Y}, dan tanggal hambatan atau NPHD paling awal {rules.ELECTION_LEAD_DAYS} hari "
+        "sebelum tahapan pertama pemilihannya.",
+        "4. Pemisah angka: progres ditulis 0–100 dengan paling banyak dua desimal, koma atau titik desimal (12,5 atau "
+        "12.5), tanpa pemisah ribuan; rupiah ditulis bilangan bulat, dan titik atau koma yang diikuti tiga angka "
+        "adalah pemisah ribuan (1.500.000.000). Nilai yang bisa dibaca dua cara, mis. progres 1.000, ditolak.",
         "5. Wilayah ditulis dengan kode Kemendagri (73.10) atau nama resminya; format kolom wilayah sebagai teks "
-        "agar 73.10 tidak berubah menjadi 73,1.",
+        "agar 73.10 tidak berubah menjadi 73,1. Angka tidak pernah dibulatkan: 73.099 ditolak.",
         f"6. Kode yang sah ada di lembar {', '.join(code_sheets)}; lembar Wilayah hanya memuat wilayah "
         "kewenangan Anda.",
         "7. Boleh juga disimpan sebagai CSV (pemisah ; atau ,; UTF-8 atau Windows-1252).",
         f"8. Paling banyak {_limit('MAX_ROWS', MAX_ROWS)} baris data dan {_size(_limit('MAX_BYTES', MAX_BYTES))} "
-        "per berkas.",
+        f"per berkas; teks paling banyak {rules.MAX_TEXT} karakter (penanggung jawab {OWNER_CHARS}); rupiah paling "
+        f"banyak {_rupiah(rules.MAX_RUPIAH)}.",
         "9. Bila ada satu saja kesalahan, seluruh berkas ditolak dan tidak ada yang disimpan; daftar kesalahan "
         "menyebut baris dan kolomnya.",
         "10. Mengunggah ulang berkas yang sama (atau baris yang sama) tidak menggandakan data.",
+        "11. Hanya lembar yang terlihat yang dibaca (lembar tersembunyi diabaikan). Bila lebih dari satu lembar "
+        "terlihat berisi judul kolom impor, berkas ditolak: simpan data di lembar Data saja.",
     ]
     if kind == "nphd":
-        lines.append(f"11. Satu baris per NPHD (wilayah × mitra). Pencairan ditulis di kolom tahap_N_jumlah dan "
+        lines.append(f"12. Satu baris per NPHD (wilayah × mitra). Pencairan ditulis di kolom tahap_N_jumlah dan "
                      f"tahap_N_tanggal; kolom tahap_3 sampai tahap_{MAX_TRANCHES} boleh ditambahkan bila perlu. "
                      "NPHD yang sudah tercatat dengan nilai lain dikoreksi lewat formulir.")
     return lines

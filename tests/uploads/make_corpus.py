@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import io
 import struct
+import sys
 import zipfile
 import zlib
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
+import xlsxwriter
+
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import hostile_files  # noqa: E402
+
 LAPORAN = "pemilihan;wilayah;tahapan;tanggal_situasi;progres;status;catatan"
 HAMBATAN = "pemilihan;wilayah;tahapan;kategori;tingkat;uraian;penanggung_jawab;tanggal_diketahui;tenggat"
 NPHD = ("pemilihan;wilayah;mitra;nilai_nphd;tanggal_tanda_tangan;catatan;tahap_1_jumlah;tahap_1_tanggal;"
@@ -147,6 +154,94 @@ BAD = {
 }
 
 
+def hambatan(found="20/11/2024", owner="KPU Kabupaten", description="Gudang tergenang") -> str:
+    return ";".join(["pilkada-2024", "73.10", "logistik", "logistik", "sedang", description, owner, found, ""])
+
+
+def nphd(value="1.000.000.000", signed="10/11/2023") -> str:
+    return ";".join(["pilkada-2024", "73.10", "KPU", value, signed, "", "", "", "", ""])
+
+
+# Files that were stored, or crashed, other than as the operator saw them (issue #7).
+HOSTILE = {
+    "bad_progress_thousands_ambiguous.csv": csv(laporan(progress="1.000")),
+    "bad_hambatan_zero_width_owner.csv": csv(hambatan(owner="\u200b\u200c\u2060\ufeff"), header=HAMBATAN),
+    "bad_hambatan_found_1900.csv": csv(hambatan(found="01/01/1900"), header=HAMBATAN),
+    "bad_hambatan_found_before_election.csv": csv(hambatan(found="01/01/2021"), header=HAMBATAN),
+    "bad_owner_too_long.csv": csv(hambatan(owner="K" * 161), header=HAMBATAN),
+    "bad_note_too_long.csv": csv(laporan(note="n" * 4001)),
+    "bad_nphd_signed_1900.csv": csv(nphd(signed="01/01/1900"), header=NPHD),
+    "bad_nphd_value_too_large.csv": csv(nphd(value="100000000000000000000"), header=NPHD),
+    "bad_nphd_money_cents.csv": csv(nphd(value="1.000.000,50"), header=NPHD),
+    "bad_nphd_money_mixed_separators.csv": csv(nphd(value="1.500,000"), header=NPHD),
+    "bad_header_escape_sequence.csv": csv(*MANY, header=LAPORAN.replace("progres", "\x1b[31mprogres\x1b[0m")),
+    "bad_csv_wide.csv": csv(laporan() + ";" * 300, header=LAPORAN + "".join(f";k{i}" for i in range(300))),
+    "bad_xlsx_far_cell.xlsx": hostile_files.far_cell(),
+    "bad_xlsx_declared_range.xlsx": hostile_files.declared_range(),
+    "bad_xlsx_entity_expansion.xlsx": hostile_files.entity_expansion(),
+    "bad_xlsx_deep_xml.xlsx": hostile_files.deep_xml(),
+    "bad_ods_repeated_rows.ods": hostile_files.ods_repeated_rows(),
+    "bad_xlsb_binary.xlsb": hostile_files.xlsb(),
+    "good_laporan_hidden_sheet.ods": hostile_files.ods_hidden_sheet(),
+}
+
+
+def workbook(sheets: list[tuple[str, list[list], str]]) -> bytes:
+    """An .xlsx as Excel writes it (xlsxwriter, fixed dates): (name, rows, visible|hidden|very_hidden)."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book.set_properties({"created": datetime(2024, 1, 1)})
+    dates = book.add_format({"num_format": "dd/mm/yyyy"})
+    for name, rows, state in sheets:
+        sheet = book.add_worksheet(name)
+        for r, values in enumerate(rows):
+            for c, value in enumerate(values):
+                if isinstance(value, date):
+                    sheet.write_datetime(r, c, datetime(value.year, value.month, value.day), dates)
+                elif value is not None:
+                    sheet.write(r, c, value)
+        getattr(sheet, {"hidden": "hide", "very_hidden": "very_hidden"}[state])() if state != "visible" else None
+    book.worksheets()[next(i for i, s in enumerate(sheets) if s[2] == "visible")].activate()
+    book.close()
+    return out.getvalue()
+
+
+def report(stage="kampanye", progress=50, status="berjalan", note="", region="73.10") -> list:
+    return ["pilkada-2024", region, stage, date(2024, 10, 24), progress, status, note]
+
+
+HEAD = LAPORAN.split(";")
+HAMBATAN_HEAD = HAMBATAN.split(";")
+XLSX = {
+    "bad_xlsx_hidden_first_sheet.xlsx": workbook([
+        ("Lama", [HEAD, report(note="lembar tersembunyi")], "hidden"),
+        ("Data", [HEAD, report(progress=150, note="lembar terlihat")], "visible")]),
+    "bad_xlsx_very_hidden_data.xlsx": workbook([
+        ("Data", [HEAD, report(note="sangat tersembunyi")], "very_hidden"),
+        ("Laporan", [HEAD, report(status="hampir", note="terlihat")], "visible")]),
+    "bad_xlsx_two_data_sheets.xlsx": workbook([
+        ("Data", [HEAD, report()], "visible"), ("Data (2)", [HEAD, report(stage="logistik")], "visible")]),
+    "bad_xlsx_only_hidden_data.xlsx": workbook([
+        ("Petunjuk", [["Isi lembar Data."]], "visible"), ("Data", [HEAD, report()], "hidden")]),
+    "bad_region_number_73099.xlsx": workbook([("Data", [HEAD, report(region=73.099)], "visible")]),
+    "bad_xlsx_nul_description.xlsx": workbook([("Data", [HAMBATAN_HEAD, [
+        "pilkada-2024", "73.10", "logistik", "logistik", "sedang", "\x00", "KPU", date(2024, 11, 20), None]],
+        "visible")]),
+    "bad_xlsx_date_1900.xlsx": workbook([("Data", [HAMBATAN_HEAD, [
+        "pilkada-2024", "73.10", "logistik", "logistik", "sedang", "Gudang", "KPU", date(1900, 1, 5), None]],
+        "visible")]),
+    "bad_xlsx_nphd_number_1e20.xlsx": workbook([("Data", [NPHD.split(";"), [
+        "pilkada-2024", "73.10", "KPU", 1e20, date(2023, 11, 10)]], "visible")]),
+    "good_laporan_hidden_sheet.xlsx": workbook([
+        ("Lama", [HEAD, report(stage="logistik", note="lembar tersembunyi")], "hidden"),
+        ("Data", [HEAD, report(note="lembar terlihat")], "visible"),
+        ("Rahasia", [HEAD, report(stage="masa-tenang", note="sangat tersembunyi")], "very_hidden")]),
+    "good_hambatan_nul_in_text.xlsx": workbook([("Data", [HAMBATAN_HEAD, [
+        "pilkada-2024", "73.10", "logistik", "logistik", "sedang", "Gudang\x00 bocor\u200b", "KPU\x1b[0m",
+        date(2024, 11, 20), None]], "visible")]),
+}
+
+
 def xls_files() -> dict[str, bytes]:
     try:
         import xlwt
@@ -170,7 +265,7 @@ def xls_files() -> dict[str, bytes]:
 
 
 def main() -> None:
-    for name, content in {**GOOD, **BAD, **xls_files()}.items():
+    for name, content in {**GOOD, **BAD, **HOSTILE, **XLSX, **xls_files()}.items():
         (HERE / name).write_bytes(content)
 
 
