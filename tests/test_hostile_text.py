@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 from test_browser import ARTIFACTS, CHROMIUM, _free_port, wait_for_app
 
-from sipantau import audit, charts, documents, forms, readiness
+from sipantau import audit, charts, documents, forms, readiness, upload_guard
 from sipantau import models as m
 from sipantau.auth import add_user, get_actor
 from sipantau.config import ROOT, settings
@@ -320,10 +320,22 @@ REGENCY, PROVINCE, ELECTION = "73.10", "73", "pilkada-2024"
 # A file name keeps no folders (documents.safe_filename), so no slashes; the image is relative.
 HOSTILE_FILENAME = (f"berkas: ![gambar]({HOST}.png) <img src={HOST}.gif onerror=\"window.__pwned='berkas'\"> "
                     "**tebal** :tada: $x$ | b.pdf")
-# Typed by operators: every text field of every record kind.
+
+
+def hostile_short(tag: str, limit: int) -> str:
+    """The most dangerous part of `hostile` for columns the write side bounds (owner and
+    follow-up actor 160 characters, full name 120): an image, a link, raw HTML, bold, an emoji."""
+    text = (f"{tag}: ![g](http://{HOST}/{tag}.png) [k](http://{HOST}/{tag}) "
+            f"<img src=x onerror=\"window.__pwned='{tag}'\"> **b** :tada: |")
+    assert len(text) <= limit, (tag, len(text))
+    return text
+
+
+# Typed by operators: every text field of every record kind, each as long as its column allows.
 FIELDS = {name: hostile(name) for name in (
-    "catatan-laporan", "uraian-hambatan", "penanggung-jawab", "pelaksana", "tindak-lanjut", "bukti",
-    "catatan-nphd", "nama-lengkap")} | {"berkas": HOSTILE_FILENAME}
+    "catatan-laporan", "uraian-hambatan", "tindak-lanjut", "bukti", "catatan-nphd")} | {
+    "penanggung-jawab": hostile_short("pj", 160), "pelaksana": hostile_short("pl", 160),
+    "nama-lengkap": hostile_short("nl", 120), "berkas": HOSTILE_FILENAME}
 # Reference data as an import could bring it: names of regions and code-table entries.
 NAMES = {name: hostile(name) for name in ("kabupaten", "provinsi", "kategori", "tingkat", "tahapan", "mitra")}
 # Which fields each audited record holds.
@@ -771,14 +783,14 @@ def _walk(v: Visit, db: HostileDb) -> None:
         v.go(path)
         v.assert_inert_when_drawn(path)
 
-    v.go("impor")  # the refusal table echoes the cell
+    v.go("impor")  # the refusal table echoes the cell, shortened as every quoted cell is
     cell = f"sel-impor: ![gambar](http://{HOST}/sel.png) [klik](http://{HOST}/sel) <img src=http://{HOST}/sel.gif> " \
            "**tebal** :tada: $x^2$ | b"
     csv = f"pemilihan;wilayah;tahapan;tanggal_situasi;progres;status;catatan\r\n{ELECTION};{cell};kampanye;" \
           "18/11/2024;50;berjalan;-\r\n"
     page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(
         files=[{"name": "impor.csv", "mimeType": "text/csv", "buffer": csv.encode()}])
-    v.expect_text("impor (errors)", cell)
+    v.expect_text("impor (errors)", upload_guard.shown(cell))
 
     v.go("jejak-audit")
     for kind, fields in RECORD_FIELDS.items():
