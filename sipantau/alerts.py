@@ -664,19 +664,24 @@ def _load_params(ref_dir: Path, rules: pd.DataFrame) -> pd.Series:
     return pd.Series(params)
 
 
+# Thresholds are days, points, reports or ranks: a bound keeps date arithmetic and the
+# trend's sort keys far from overflowing, whatever is typed into the table.
+MAX_PARAMETER = 10_000
+
+
 def _coerce(value: Any, kind: type) -> Any:
     text = str(value).strip()
     if kind is int:
-        if not re.fullmatch(r"\d+", text):
-            raise ValueError(f"{text!r} harus bilangan bulat ≥ 0")
+        if not re.fullmatch(r"\d{1,5}", text) or int(text) > MAX_PARAMETER:
+            raise ValueError(f"{text!r} harus bilangan bulat 0–{MAX_PARAMETER}")
         return int(text)
     if kind is float:
         try:
             number = float(text)
         except ValueError:
             raise ValueError(f"{text!r} harus angka (pakai titik desimal)") from None
-        if not math.isfinite(number) or number < 0:
-            raise ValueError(f"{text!r} harus angka ≥ 0")
+        if not math.isfinite(number) or not 0 <= number <= MAX_PARAMETER:
+            raise ValueError(f"{text!r} harus angka 0–{MAX_PARAMETER}")
         return number
     if not text:
         raise ValueError("tidak boleh kosong")
