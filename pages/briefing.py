@@ -26,7 +26,8 @@ def briefing() -> None:
         for h in display.headlines(nat, f.lang, f.stage_id):
             st.metric(md_escape(h.label), md_escape(h.value), border=True)
     # Full width: the tiles must read from across the room.
-    st.plotly_chart(charts.tile_map(provinces, "progress", f.lang, classes=True, height=640),
+    st.plotly_chart(charts.tile_map(provinces, "progress", f.lang, classes=True, height=640,
+                                    tiles=webapp.province_tiles()),
                     key="briefing_tiles", config=charts.plotly_config(f.lang, staticPlot=True))
     left, right = st.columns([3, 2])
     with left:

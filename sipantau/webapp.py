@@ -392,11 +392,17 @@ def _map_figure(election_code: str, as_of: date, stage_id: int | None, language:
                 boundaries_version: str | None):
     offices, provinces = metrics(election_code, as_of, stage_id, version)
     if tiles:
-        return charts.tile_map(provinces, metric, language, classes, height=600)
+        return charts.tile_map(provinces, metric, language, classes, height=600, tiles=province_tiles(),
+                               names=_region_names(version))
     return charts.choropleth(provinces if level == "province" else offices, metric, language, url, level=level,
                              province_code=province_code, classes=classes, width=520,
                              bounds=layer_bounds(level, province_code, directory, boundaries_version),
                              attribution=geo.attribution(level, directory))
+
+
+@st.cache_data(show_spinner=False)
+def province_tiles() -> pd.DataFrame:
+    return geo.province_tile_grid()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 from test_browser import ARTIFACTS, CHROMIUM, _free_port, wait_for_app
 
-from sipantau import audit, charts, documents, forms, readiness
+from sipantau import audit, charts, documents, forms, geo, readiness
 from sipantau import models as m
 from sipantau.auth import add_user, get_actor
 from sipantau.config import ROOT, settings
@@ -411,15 +411,14 @@ def test_figures_carry_names_as_text(app_db):
     offices = readiness.region_metrics(snap)
     provinces = readiness.province_metrics(snap, offices)
     timeline = pd.DataFrame({"situation_date": [pd.Timestamp("2024-11-01")], "progress": [50.0]})
-    figures = [charts.tile_map(provinces, "progress", "id", title=NAMES["tahapan"]),
+    figures = [charts.tile_map(provinces, "progress", "id", tiles=geo.province_tile_grid(), title=NAMES["tahapan"]),
                charts.choropleth(offices, "index", "id", "/app/static/geo/regencies-73.geojson", level="regency",
                                  province_code=PROVINCE, bounds=(117.0, -7.8, 122.0, -1.8), title=NAMES["tahapan"]),
                charts.severity_bar(nat.obstacles_by_severity, "id"),
-               charts.nphd_bars(nat.nphd, "id"),
                charts.stage_timeline(timeline, "id", title=NAMES["tahapan"])]
     texts = [s for fig in figures for s in _strings(fig.to_plotly_json())]
     assert [s for s in texts if re.search(r"<(img|a|script)\b", s)] == []  # plotly would render these
-    for name in ("provinsi", "kabupaten", "tingkat", "mitra", "tahapan"):
+    for name in ("provinsi", "kabupaten", "tingkat", "tahapan"):
         assert any(plotly_escape(NAMES[name]) in s for s in texts), name
 
 
