@@ -46,6 +46,7 @@ from sipantau.reports import (
     record_obstacle_action,
     submit_stage_report,
 )
+from sipantau.screens.input import reference
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -284,7 +285,7 @@ def test_markdown_elements_get_only_catalog_or_escaped_text():
     anything else (a record's field, a name, a message) must go through md_escape or be
     shown with st.text / st.dataframe instead."""
     sources = streamlit_sources()
-    assert ROOT / "pages" / "regency.py" in sources and ROOT / "sipantau" / "webapp.py" in sources
+    assert ROOT / "pages" / "regency.py" in sources and ROOT / "sipantau" / "ui" / "nav.py" in sources
     assert [o for path in sources for o in markdown_offenders(path)] == []
 
 
@@ -781,5 +782,5 @@ def _walk(v: Visit, db: HostileDb) -> None:
 
     v.go("jejak-audit")
     for kind, fields in RECORD_FIELDS.items():
-        v.pick("Data", forms.reference(kind, db.refs[kind]))
+        v.pick("Data", reference(kind, db.refs[kind]))
         v.expect_text(f"jejak-audit {kind}", *(json.dumps(FIELDS[f], ensure_ascii=False)[1:-1] for f in fields))
