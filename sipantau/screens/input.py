@@ -19,17 +19,10 @@ import pandas as pd
 from sipantau import i18n
 from sipantau.audit import TABLES as AUDITED
 from sipantau.audit import pretty_json
-from sipantau.auth import ROLES, SYSTEM_PREFIX, WRITER_ROLES, Actor, can_write_region
+from sipantau.auth import ROLES, SYSTEM_PREFIX, Actor, can_write_region
 from sipantau.config import TIMEZONE
 from sipantau.documents import KIND_NAMES, content_hash, download_name, safe_filename, sniff
 from sipantau.reports import OBSTACLE_TRANSITIONS, REPORT_STATUSES
-
-# The longest free text a form takes (rules.MAX_TEXT) is in sipantau.rules, which pages import.
-
-
-def is_writer(actor: Actor | None) -> bool:
-    return actor is not None and actor.role in WRITER_ROLES
-
 
 # ---- picker options ----------------------------------------------------------------
 
