@@ -321,10 +321,12 @@ REGENCY, PROVINCE, ELECTION = "73.10", "73", "pilkada-2024"
 # A file name keeps no folders (documents.safe_filename), so no slashes; the image is relative.
 HOSTILE_FILENAME = (f"berkas: ![gambar]({HOST}.png) <img src={HOST}.gif onerror=\"window.__pwned='berkas'\"> "
                     "**tebal** :tada: $x$ | b.pdf")
-# Typed by operators: every text field of every record kind.
+# Typed by operators: every text field of every record kind. The owner and the follow-up's actor
+# hold at most 160 characters (write-invariants): the same markup, shorter.
 FIELDS = {name: hostile(name) for name in (
-    "catatan-laporan", "uraian-hambatan", "penanggung-jawab", "pelaksana", "tindak-lanjut", "bukti",
-    "catatan-nphd", "nama-lengkap")} | {"berkas": HOSTILE_FILENAME}
+    "catatan-laporan", "uraian-hambatan", "tindak-lanjut", "bukti", "catatan-nphd", "nama-lengkap")} | {
+    name: (f"{name}: ![g](http://{HOST}/{name}.png) <img src=x onerror=\"window.__pwned='{name}'\"> "
+           "**t** $x$ :tada: a | b") for name in ("penanggung-jawab", "pelaksana")} | {"berkas": HOSTILE_FILENAME}
 # Reference data as an import could bring it: names of regions and code-table entries.
 NAMES = {name: hostile(name) for name in ("kabupaten", "provinsi", "kategori", "tingkat", "tahapan", "mitra")}
 # Which fields each audited record holds.
