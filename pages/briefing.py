@@ -5,7 +5,7 @@ from datetime import datetime
 import streamlit as st
 
 from sipantau import charts, display, i18n, lists, webapp
-from sipantau.config import TIMEZONE
+from sipantau.clock import TIMEZONE
 from sipantau.inert import md_escape
 
 f = webapp.page_filters()

@@ -16,10 +16,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sipantau import forms, i18n, webapp
+from sipantau import clock, forms, i18n, webapp
 from sipantau import models as m
 from sipantau.auth import Actor, NotAllowed
-from sipantau.config import today
 from sipantau.inert import md_escape
 from sipantau.reports import InvalidInput, OutOfScope, Receipt
 
@@ -214,8 +213,8 @@ def show_receipt(form: str) -> None:
 def default_date():
     """The sidebar's as-of date (inside the election), never after today."""
     f = st.session_state.get("filters")
-    day = f.as_of if f is not None else today()
-    return min(day, today())
+    day = f.as_of if f is not None else clock.today()
+    return min(day, clock.today())
 
 
 def moment(value) -> str:

@@ -1,6 +1,9 @@
 """What the input pages offer and show: picker options within the user's scope, the
 region's recent records, idempotency keys and receipts. Pure (no Streamlit), so what
 a form offers is tested here; scope is still enforced by reports.py on every write.
+Recorded times are told by `clock.moment` (re-exported: pages call `forms.moment`).
+
+Imports db, models, auth, i18n, the clock and inert; never Streamlit.
 """
 
 from __future__ import annotations
@@ -8,29 +11,19 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from sipantau import i18n
-from sipantau import models as m
 from sipantau.auth import WRITER_ROLES, Actor, can_write_region
-from sipantau.config import TIMEZONE
+from sipantau.clock import moment
+from sipantau.db import frame, raw
 from sipantau.inert import md_escape  # noqa: F401 - pages/import_data.py calls it forms.md_escape
-from sipantau.readiness import frame, raw
-from sipantau.reports import not_replaced
-
-rg = m.Region.__table__
-er = m.ElectionRegion.__table__
-st_ = m.Stage.__table__
-sr = m.StageReport.__table__
-ob = m.Obstacle.__table__
-oa = m.ObstacleAction.__table__
-na = m.NphdAgreement.__table__
-nd = m.NphdDisbursement.__table__
-users = m.User.__table__
+from sipantau.models import er, na, nd, not_replaced, oa, ob, rg, sr, users
+from sipantau.models import st as st_
 
 
 def is_writer(actor: Actor | None) -> bool:
@@ -160,22 +153,6 @@ def form_key(nonce: str, actor: Actor, form: str, values: dict[str, Any]) -> str
 
 def reference(entity: str, record_id: int) -> str:
     return f"{entity.upper()}-{record_id:07d}"
-
-
-def jakarta(value: datetime | pd.Timestamp) -> datetime:
-    """A stored moment in Jakarta time (SQLite hands back naive UTC)."""
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(TIMEZONE)
-
-
-def moment(value: datetime | pd.Timestamp | None, lang: str = "id") -> str:
-    """`29 Nov 2026 20.15 WIB`: when something was recorded, on the ministry's clock."""
-    if value is None or (isinstance(value, pd.Timestamp) and pd.isna(value)):
-        return "–"
-    return f"{i18n.moment(jakarta(value), lang)} WIB"
 
 
 @dataclass(frozen=True)
