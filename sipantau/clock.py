@@ -58,6 +58,6 @@ def jakarta(value: datetime | pd.Timestamp) -> datetime:
 
 def moment(value: datetime | pd.Timestamp | None, lang: str = "id") -> str:
     """`29 Nov 2026 20.15 WIB`: when something was recorded, on the ministry's clock."""
-    if value is None or (isinstance(value, pd.Timestamp) and pd.isna(value)):
+    if value is None or pd.isna(value):
         return "–"
     return f"{format_datetime(jakarta(value), 'd MMM y HH.mm', locale=LOCALES[lang])} WIB"

@@ -63,7 +63,7 @@ def active_stage_ids(stages: pd.DataFrame, as_of: date) -> list[int]:
     return running["stage_id"].tolist()
 
 
-# ---- stage cells ------------------------------------------------------------------
+# ---- the grid: classes, summaries, roll-ups -----------------------------------------
 
 
 def classify(lag: pd.Series, expected: pd.Series, reported: pd.Series, status: pd.Series,
