@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import tomllib
 
@@ -66,11 +64,3 @@ def settings() -> Settings:
         report_cadence_days=int(_get("report_cadence_days", s, "7")),
         public_read=_get("public_read", s, "0").lower() in ("1", "true", "yes", "ya"),
     )
-
-
-# The ministry works on Jakarta time (WIB); "today" for a report means today there.
-TIMEZONE = ZoneInfo("Asia/Jakarta")
-
-
-def today() -> date:
-    return datetime.now(TIMEZONE).date()
