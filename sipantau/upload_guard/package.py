@@ -15,6 +15,8 @@ from sipantau.upload_guard.limits import MIB, NOT_SPREADSHEET, Limits, Refused, 
 from sipantau.upload_guard.xmlscan import _Collect, _OdsContent, _SharedStrings, _XlsxSheet, _Xml
 
 CHUNK = 256 * 1024
+# What reading a damaged, truncated or encrypted member raises.
+DAMAGED = (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError, zlib.error)
 
 
 def check_package(content: bytes, limits: Limits) -> str:
@@ -45,7 +47,7 @@ def _is_ods(archive: zipfile.ZipFile, names: set[str]) -> bool:
         return False
     try:
         return archive.read("mimetype").strip() == b"application/vnd.oasis.opendocument.spreadsheet"
-    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError, zlib.error):
+    except DAMAGED:
         return False
 
 
@@ -82,7 +84,7 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, parser, limits: Li
                     parser.feed(chunk)
         if parser is not None:
             parser.close()
-    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError, zlib.error) as exc:
+    except DAMAGED as exc:
         raise Refused(NOT_SPREADSHEET + " Isinya rusak atau terenkripsi.") from exc
     return size
 
