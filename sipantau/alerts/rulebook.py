@@ -5,8 +5,8 @@ warning_rules.csv (kind, detector, severity, escalation days), warning_parameter
 rule's thresholds, typed by its detector), warning_routes.csv (owner unit per kind, obstacle
 category and level), checked against units.csv, severities.csv and obstacle_categories.csv;
 document_stages.csv for the document rule. A row that cannot be used raises `RuleError`
-naming the file, row and column. Imports pandas, the settings' reference directory and the
-detector registry (to check detector names and parameter types).
+naming the file, row and column. Imports numpy, pandas, the settings' reference directory and
+the detector registry (to check detector names and parameter types).
 """
 
 from __future__ import annotations

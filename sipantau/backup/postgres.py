@@ -2,7 +2,7 @@
 (the one the manifest's counts are taken in), `pg_restore` in one transaction, and the checks a
 live server still needs (foreign keys, invalid indexes, unvalidated constraints, sequences behind
 their table). The password goes in PGPASSWORD, never on a command line. Imports SQLAlchemy,
-psycopg's conninfo and the package's database, layout and results.
+psycopg's conninfo, `sipantau.models` and the package's database, layout and results.
 """
 
 from __future__ import annotations

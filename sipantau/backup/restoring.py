@@ -1,6 +1,6 @@
 """Restoring a verified archive into an empty database of the same backend (any database with
 `force`): the document files first, then the rows that name them (as an upload does), then the
-row counts compared with the manifest. Imports `sipantau.documents` and the package.
+row counts compared with the manifest. Imports SQLAlchemy's errors, `sipantau.documents` and the package.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Verification: an archive against its manifest (every member, its size and SHA-256, read in one
 pass), and a live database (schema, integrity, the files its documents name). Imports
-`sipantau.documents` and the package.
+SQLAlchemy, `sipantau.models`, `sipantau.documents` and the package.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The checks an import must pass before anything installed changes, each a `Check` with its
 message in Bahasa Indonesia: conflicts, coverage, bounds, size, total area, location against the
-installed layer, not worse than the installed layer. Imports geopandas, shapely, pandas, numpy,
+installed layer, not worse than the installed layer. Imports geopandas, pyogrio, shapely, pandas, numpy,
 `sipantau.geo`, `sipantau.i18n` and the package's source.
 """
 

@@ -2,7 +2,7 @@
 tables and normalised names, and by both, which must then agree (a conflict is never stored). The
 `MatchResult` says what matched, what did not and why (in Bahasa Indonesia), which regions have no
 polygon, and whether the file predates the 2022 split of Papua. Imports geopandas, pandas,
-`sipantau.rules` and the package's names only.
+`sipantau.rules` and the package's paths and names only.
 """
 
 from __future__ import annotations

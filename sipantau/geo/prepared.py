@@ -1,6 +1,7 @@
 """Prepared layers: matched, simplified GeoJSON per level (and per province's regencies), cached on
 disk and in memory so a page pays the cost once per change of the source files, and copied for
-Streamlit static serving. Imports geopandas and the package's paths, layers, simplify and credit.
+Streamlit static serving. Imports geopandas and the package's paths, names, layers, simplify
+and credit.
 """
 
 from __future__ import annotations
