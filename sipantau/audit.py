@@ -21,7 +21,7 @@ from sqlalchemy import Connection, or_, select
 from sipantau import models as m
 from sipantau.auth import Actor, NotAllowed, can_read_region, public_user
 from sipantau.config import TIMEZONE
-from sipantau.ingest import neutralise_formula
+from sipantau.export import neutralise_formula
 from sipantau.readiness import frame, raw
 
 AUDIT_ROLES = {"admin_pusat", "verifikator_provinsi"}

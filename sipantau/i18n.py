@@ -186,12 +186,14 @@ TEXT: dict[str, tuple[str, str]] = {
         "The database holds no election yet. Run `python -m sipantau init --demo` or `make run`.",
     ),
     # --- field rules (sipantau.rules): refusals as code + parameters, and the fields they name ---
-    # Placeholders: {field} is the refused field's name; :q quotes a value as written, :rp writes
-    # rupiah, :field a field's name, :status / :obstacle_status a status, :ref a stage (text or
-    # #id), :mb a file size; dates are DD/MM/YYYY (rules.day_text) in both languages.
+    # Placeholders: {field} is the refused field's name; a value is written as given (150, 12.5),
+    # :q quotes it, :n groups thousands, :rp writes rupiah, :field names a field, :status and
+    # :obstacle_status name a status, :ref a record (#id) or a name as written, :mb a file size;
+    # dates are DD/MM/YYYY (rules.day_text) in both languages.
     "err_required": ("wajib diisi.", "is required."),
-    "err_too_long": ("terlalu panjang ({length} karakter, paling banyak {max}).",
-                     "too long ({length} characters, at most {max})."),
+    "err_too_long": ("terlalu panjang ({length:n} karakter, paling banyak {max:n}).",
+                     "too long ({length:n} characters, at most {max:n})."),
+    "err_required_with": ("wajib diisi bila {other:field} diisi.", "is required when the {other:field} is given."),
     "err_not_a_date": ("harus berupa tanggal.", "must be a date."),
     "err_unreadable_date": ("{value:q} bukan tanggal; tulis DD/MM/YYYY, mis. 27/11/2024.",
                             "{value:q} is not a date; write DD/MM/YYYY, e.g. 27/11/2024."),
@@ -219,8 +221,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "Write progress without a thousands separator, with at most two decimals (e.g. 1 or 12.5)."),
     "err_unknown_status": ("status {value:q} tidak dikenal; pilihan: {choices}.",
                            "the status {value:q} is unknown; choose one of {choices}."),
-    "err_status_needs_progress": ("status {status:status} memerlukan progres {required}%, bukan {value}%.",
-                                  "the status {status:status} needs progress {required}%, not {value}%."),
+    "err_status_needs_progress": ("status {status:status} memerlukan progres {required}%.",
+                                  "the status {status:status} needs progress {required}%."),
     "err_status_move": ("dari {current:obstacle_status} tidak dapat ke {new:obstacle_status}.",
                         "cannot go from {current:obstacle_status} to {new:obstacle_status}."),
     "err_rupiah_range": ("harus bilangan bulat rupiah lebih dari 0, paling banyak {max:rp}, bukan {value:rp}.",
@@ -282,7 +284,8 @@ TEXT: dict[str, tuple[str, str]] = {
                                   "the stage {stage:ref} is no stage of {election}; see the sheet Tahapan."),
     "err_unknown_stage": ("tahapan {stage:ref} tidak dikenal.", "the stage {stage:ref} is unknown."),
     "err_missing_record": ("{field} {id:ref} tidak ada.", "{field} {id:ref} does not exist."),
-    "err_replaced_missing": ("data {id:ref} yang dikoreksi tidak ada.", "the corrected record {id:ref} does not exist."),
+    "err_replaced_missing": ("data {id:ref} yang dikoreksi tidak ada.",
+                             "the corrected record {id:ref} does not exist."),
     "err_replaced_other": ("data {id:ref} milik wilayah atau subjek lain.",
                            "record {id:ref} belongs to another region or subject."),
     "err_already_corrected": ("data {id:ref} sudah dikoreksi oleh {newer:ref}; koreksi yang terbaru.",
@@ -609,61 +612,70 @@ def field_name(name: str, lang: str = "id") -> str:
 
 class _MessageFormatter(string.Formatter):
     """Parameters as a message writes them. Values come from operators and files, so every
-    text is one line and shortened (`rules.shown`), and no value can fail the rendering."""
+    text is one line and shortened (`rules.shown`), and no value can fail the rendering.
+    A value is written as it was given (150, 12.5, 27/11/2024); `:n` groups thousands."""
 
     def __init__(self, lang: str):
         super().__init__()
         self.lang = lang
 
     def format_field(self, value: Any, format_spec: str) -> str:
+        number = _is_number(value)
         match format_spec:
-            case "q":
-                return repr(shown(_as_text(value, self.lang)))
-            case "rp" if _is_number(value):
-                return "Rp" + _plain_number(value, self.lang)
-            case "rp" | "ref" if not _is_number(value):
-                return repr(shown(_as_text(value, self.lang)))
+            case "q" | "rp" | "ref" if format_spec == "q" or not number:
+                return repr(shown(_written(value)))
+            case "n" | "rp":
+                return ("Rp" if format_spec == "rp" else "") + _grouped(value, self.lang)
             case "ref":
-                return "#" + (_plain_number(value, "en").replace(",", "") if isinstance(value, numbers.Integral)
-                              else str(value))
+                return "#" + _written(value)
             case "field":
                 return field_name(str(value), self.lang)
-            case "status" | "obstacle_status":
-                key = f"inp_{'obstacle_' if format_spec == 'obstacle_status' else ''}status_{value}"
+            case "status":  # a report status inside a sentence: "status belum mulai"
+                key = f"inp_status_{value}"
+                return t(key, self.lang).lower() if key in TEXT else shown(value)
+            case "obstacle_status":  # as the status list names it: "dari Baru tidak dapat ke Selesai"
+                key = f"inp_obstacle_status_{value}"
                 return t(key, self.lang) if key in TEXT else shown(value)
             case "mb":
-                size = f"{value / 1_048_576:,.1f}"
-                return (size.translate(str.maketrans(",.", ".,")) if self.lang == "id" else size) + " MB"
+                return _localised(f"{value / 1_048_576:,.1f}", self.lang) + " MB"
         if isinstance(value, (list, tuple)):
             return ", ".join(shown(v) for v in value)
-        return shown(_as_text(value, self.lang))
+        return shown(_written(value))
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def _as_text(value: Any, lang: str) -> str:
+def _written(value: Any) -> str:
+    """A value as a cell or a field holds it: dates DD/MM/YYYY, whole numbers without '.0'."""
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
         return day_text(value)
-    return _plain_number(value, lang) if _is_number(value) else str(value)
+    if _is_number(value) and _huge(value):
+        return ("-" if value < 0 else "") + "10^60+"  # no one reads such digits (and str() has a limit)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
-def _plain_number(value: numbers.Real, lang: str) -> str:
-    """Thousands grouped (id 4.001, en 4,001), decimals as typed; never fails on a huge or
-    non-finite value (which Babel refuses)."""
+def _huge(value: numbers.Real) -> bool:
     if isinstance(value, numbers.Integral):
-        if int(value).bit_length() > 200:  # past 10^60: no one reads the digits (and str() has a limit)
-            return ("-" if value < 0 else "") + "10^60+"
-        text = f"{int(value):,}"
-    elif not math.isfinite(value):
-        return str(float(value))
-    elif float(value).is_integer() and abs(value) < 1e300:
-        text = f"{int(value):,}"
-    else:
-        text = f"{float(value):,}"
+        return int(value).bit_length() > 200
+    return math.isfinite(value) and abs(value) > 1e60
+
+
+def _grouped(value: numbers.Real, lang: str) -> str:
+    """Thousands grouped as the language does (id 4.001, en 4,001); never fails on a huge
+    or non-finite value (which Babel refuses)."""
+    if _huge(value) or not math.isfinite(value):
+        return _written(value)
+    text = f"{int(value):,}" if float(value).is_integer() else f"{float(value):,}"
+    return _localised(text, lang)
+
+
+def _localised(text: str, lang: str) -> str:
     return text.translate(str.maketrans(",.", ".,")) if lang == "id" else text
 
 

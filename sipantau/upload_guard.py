@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
-from sipantau.rules import clean_text
+from sipantau.rules import shown
 
 ROOT = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
@@ -86,13 +86,6 @@ class Refused(Exception):
     def __init__(self, message: str, row: int | None = None, column: str | None = None):
         super().__init__(message)
         self.message, self.row, self.column = message, row, column
-
-
-def shown(value: Any, limit: int = 60) -> str:
-    """A name or value from the file as it may appear in a message or on a terminal: control
-    and invisible characters removed, on one line, shortened."""
-    text = re.sub(r"\s+", " ", clean_text(value))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _number(n: int) -> str:
