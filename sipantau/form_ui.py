@@ -188,10 +188,10 @@ def submit(form: str, write: Callable[..., Receipt], actor: Actor, fields: dict[
     try:
         receipt = write(webapp.engine(), actor, **fields, source="form", idempotency_key=key)
     except InvalidInput as exc:
-        slots.show(exc.errors)
+        slots.show(exc.messages(lang()))  # the rulebook's problems, in the reader's language
         return None
     except (OutOfScope, NotAllowed) as exc:
-        slots.refuse(str(exc))
+        slots.refuse(exc.message(lang()) if isinstance(exc, OutOfScope) else str(exc))
         return None
     st.session_state[f"{form}_receipt"] = forms.receipt_view(receipt, summary, lang())
     return receipt
