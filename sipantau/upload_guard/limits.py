@@ -5,11 +5,9 @@ the child process imports it too.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any
 
-from sipantau.rules import clean_text
+from sipantau.rules import shown  # noqa: F401 - the package exports it (a value as a message may show it)
 
 MIB = 1024 * 1024
 NOT_SPREADSHEET = "Berkas ini bukan spreadsheet (CSV, XLSX, XLS atau ODS)."
@@ -45,13 +43,6 @@ class Refused(Exception):
     def __init__(self, message: str, row: int | None = None, column: str | None = None):
         super().__init__(message)
         self.message, self.row, self.column = message, row, column
-
-
-def shown(value: Any, limit: int = 60) -> str:
-    """A name or value from the file as it may appear in a message or on a terminal: control
-    and invisible characters removed, on one line, shortened."""
-    text = re.sub(r"\s+", " ", clean_text(value))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _number(n: int) -> str:
