@@ -8,13 +8,12 @@ CLI and tests read the same settings without it.
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "data"
