@@ -9,11 +9,17 @@ from pathlib import Path
 import streamlit as st
 
 from sipantau import auth, webapp
+from sipantau.config import settings_problems
 from sipantau.inert import md_escape
 
 # A local icon: a Material icon as favicon would be fetched from Google's font CDN.
 st.set_page_config(page_title="Sipantau", page_icon=str(Path(__file__).parent / "assets" / "sipantau.png"),
                    layout="wide")
+# Never serve on a setting the operator did not choose: name every bad one and stop.
+if problems := settings_problems():
+    st.error("Pengaturan Sipantau tidak sah; dasbor berhenti sampai diperbaiki (`python -m sipantau settings`).")
+    st.code("\n".join(map(str, problems)), language=None)
+    st.stop()
 
 webapp.settle_process()
 actor = webapp.current_actor()

@@ -42,13 +42,13 @@ from sqlalchemy.exc import IntegrityError
 from sipantau import models as m
 from sipantau import reports, rules, upload_guard
 from sipantau.auth import WRITER_ROLES, Actor, can_write_region
+from sipantau.config import settings
 from sipantau.db import run_write
 from sipantau.reports import InvalidInput, OutOfScope, Receipt
 from sipantau.upload_guard import shown
 
 KINDS = {"laporan": "Laporan tahapan", "hambatan": "Hambatan", "nphd": "NPHD (perjanjian hibah dan pencairan)"}
-MAX_BYTES = 5 * 1024 * 1024  # override with SIPANTAU_IMPORT_MAX_BYTES
-MAX_ROWS = 5000  # override with SIPANTAU_IMPORT_MAX_ROWS
+MAX_ROWS = 5000  # rows a template's drop-down lists cover (the import limit is settings().import_max_rows)
 MAX_TRANCHES = 6  # reports.add_nphd_disbursement accepts tranches 1–6
 TEMPLATE_TRANCHES = 2  # Pilkada NPHD is paid in two tranches; more columns may be added
 WHOLE_ROW = "(seluruh baris)"
@@ -245,17 +245,11 @@ def infer_kind(headers: Iterable[str]) -> str:
 MAX_HEADER_CHARS = 100  # the longest template header is 22 characters
 
 
-def _limit(name: str, default: int) -> int:
-    value = os.environ.get(f"SIPANTAU_IMPORT_{name}", "")
-    return int(value) if value.isdigit() and int(value) > 0 else default
-
-
 def guard_limits(max_rows: int | None = None) -> upload_guard.Limits:
-    """What reading one upload may cost (SIPANTAU_IMPORT_MAX_MEMORY_MB, _MAX_SECONDS)."""
-    seconds = _limit("MAX_SECONDS", upload_guard.Limits.cpu_seconds)
-    return upload_guard.Limits(max_rows=max_rows or _limit("MAX_ROWS", MAX_ROWS),
-                               memory_mb=_limit("MAX_MEMORY_MB", upload_guard.Limits.memory_mb),
-                               cpu_seconds=seconds, wall_seconds=seconds + 10)
+    """What reading one upload may cost (settings import_max_memory_mb, import_max_seconds)."""
+    limits = settings()
+    return upload_guard.Limits(max_rows=max_rows or limits.import_max_rows, memory_mb=limits.import_max_memory_mb,
+                               cpu_seconds=limits.import_max_seconds, wall_seconds=limits.import_max_seconds + 10)
 
 
 def parse_upload(filename: str, content: bytes, *, max_bytes: int | None = None,
@@ -267,8 +261,8 @@ def parse_upload(filename: str, content: bytes, *, max_bytes: int | None = None,
     columns are the headers as written and whose index (`baris`) is the row number shown in
     the spreadsheet.
     """
-    max_bytes = max_bytes or _limit("MAX_BYTES", MAX_BYTES)
-    max_rows = max_rows or _limit("MAX_ROWS", MAX_ROWS)
+    max_bytes = max_bytes or settings().import_max_bytes
+    max_rows = max_rows or settings().import_max_rows
     name = shown(filename)
     if len(content) > max_bytes:
         raise ImportRefused(f"Berkas {name} berukuran {_size(len(content))}, melebihi batas {_size(max_bytes)}. "
@@ -1243,7 +1237,7 @@ def _instruction_lines(kind: str, code_sheets: list[str]) -> list[str]:
         f"6. Kode yang sah ada di lembar {', '.join(code_sheets)}; lembar Wilayah hanya memuat wilayah "
         "kewenangan Anda.",
         "7. Boleh juga disimpan sebagai CSV (pemisah ; atau ,; UTF-8 atau Windows-1252).",
-        f"8. Paling banyak {_limit('MAX_ROWS', MAX_ROWS)} baris data dan {_size(_limit('MAX_BYTES', MAX_BYTES))} "
+        f"8. Paling banyak {settings().import_max_rows} baris data dan {_size(settings().import_max_bytes)} "
         f"per berkas; teks paling banyak {rules.MAX_TEXT} karakter (penanggung jawab {OWNER_CHARS}); rupiah paling "
         f"banyak {_rupiah(rules.MAX_RUPIAH)}.",
         "9. Bila ada satu saja kesalahan, seluruh berkas ditolak dan tidak ada yang disimpan; daftar kesalahan "

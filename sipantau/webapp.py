@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import importlib
-import os
 from dataclasses import dataclass
 from datetime import date
 
@@ -436,8 +435,8 @@ def metric_columns(metric: str) -> dict:
 
 
 def briefing_refresh_seconds() -> int:
-    """How often the briefing screen refreshes (SIPANTAU_BRIEFING_REFRESH_SECONDS, default 60)."""
-    return max(10, int(os.environ.get("SIPANTAU_BRIEFING_REFRESH_SECONDS", "60")))
+    """How often the briefing screen refreshes (seconds)."""
+    return settings().briefing_refresh_seconds
 
 
 def page_filters() -> Filters:
