@@ -29,7 +29,7 @@ from sipantau.auth import (
     list_users,
     reset_password,
 )
-from sipantau.cli_users import app as users_app
+from sipantau.cli.users import app as users_app
 from sipantau.db import get_engine, migrate, write_tx
 from sipantau.reference import load_reference
 

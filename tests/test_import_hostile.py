@@ -31,7 +31,7 @@ from typer.testing import CliRunner
 
 from sipantau import models as m
 from sipantau import upload_guard
-from sipantau.cli_import import import_command
+from sipantau.cli.imports import import_command
 from sipantau.config import ROOT, settings
 from sipantau.ingest import ImportRefused, import_file, parse_money, parse_number, parse_region
 from sipantau.upload_guard import Limits, Refused, read_upload

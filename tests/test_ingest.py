@@ -25,8 +25,8 @@ from typer.testing import CliRunner
 
 from sipantau import models as m
 from sipantau.auth import create_user
-from sipantau.cli_import import app as import_app
-from sipantau.cli_import import import_command
+from sipantau.cli.imports import app as import_app
+from sipantau.cli.imports import import_command
 from sipantau.db import write_tx
 from sipantau.ingest import (
     PAUSE_ENV,
@@ -496,7 +496,7 @@ def test_import_killed_mid_commit_leaves_database_unchanged(engine, op_pangkep, 
     before = checksums(engine)
     url = engine.url.render_as_string(hide_password=False)
     env = {**os.environ, PAUSE_ENV: "2", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "sipantau.cli_import", str(UPLOADS / "good_laporan_semicolon_bom.csv"),
+    proc = subprocess.Popen([sys.executable, "-m", "sipantau.cli.imports", str(UPLOADS / "good_laporan_semicolon_bom.csv"),
                              "--as", op_pangkep.username, "--database-url", url],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
