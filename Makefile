@@ -10,9 +10,12 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Reinstall only when the requirements change.
-$(VENV)/.installed: requirements.txt $(BIN)/python
+# Reinstall only when the requirements or the package metadata change. The pinned requirements
+# first, then sipantau itself, editable (no new dependency resolution: they are all there), so
+# `python -m sipantau` works from any directory and still reads this repository.
+$(VENV)/.installed: requirements.txt pyproject.toml $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed

@@ -19,6 +19,7 @@ from sipantau import ui
 # A local icon: a Material icon as favicon would be fetched from Google's font CDN.
 st.set_page_config(page_title="Sipantau", page_icon=str(Path(__file__).parent / "assets" / "sipantau.png"),
                    layout="wide")
+ui.nav.stop_on_bad_settings()
 
 ui.data.settle_process()
 actor = ui.session.current_actor()

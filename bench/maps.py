@@ -89,7 +89,7 @@ def demo_database(url: str | None) -> str:
 
 
 def load_frames(url: str):
-    from sipantau.cli_map import map_data
+    from sipantau.cli.maps import map_data
     from sipantau.db import make_engine
 
     engine = make_engine(url)
@@ -243,7 +243,7 @@ def measure_drawing(charts, geo, figures: dict, directory, runs: int) -> None:
     except ImportError:
         emit(measure="draw_ms", skipped="playwright not installed")
         return
-    from sipantau.cli_map import find_chromium
+    from sipantau.cli.maps import find_chromium
 
     chromium = find_chromium()
     if chromium is None:

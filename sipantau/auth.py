@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sipantau import clock, journal
 from sipantau import models as m
+from sipantau.config import settings
 from sipantau.db import run_write
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,6 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT_MINUTES = 15
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
-DEFAULT_SESSION_TIMEOUT_MINUTES = 30
-SESSION_TIMEOUT_ENV = "SIPANTAU_SESSION_TIMEOUT_MINUTES"
 
 # Built-in identity the command line acts as: inactive, without password, never logs in.
 CLI_USERNAME = "sistem.cli"
@@ -529,18 +528,8 @@ def system_actor(conn: Connection, username: str = CLI_USERNAME) -> Actor:
 
 
 def session_timeout_minutes() -> int:
-    """Minutes of inactivity after which a dashboard session ends (env override)."""
-    raw = os.environ.get(SESSION_TIMEOUT_ENV, "").strip()
-    if not raw:
-        return DEFAULT_SESSION_TIMEOUT_MINUTES
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        log.warning("%s=%r tidak sah; memakai %d menit.", SESSION_TIMEOUT_ENV, raw, DEFAULT_SESSION_TIMEOUT_MINUTES)
-        return DEFAULT_SESSION_TIMEOUT_MINUTES
-    return value
+    """Minutes of inactivity after which a dashboard session ends."""
+    return settings().session_timeout_minutes
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from sqlalchemy import Connection, Engine, select
 
 from sipantau import reports
 from sipantau.auth import Actor, can_read_region, can_write_region
-from sipantau.config import DATA_DIR
+from sipantau.config import settings
 from sipantau.db import frame, raw, run_write
 from sipantau.models import doc, dr, not_replaced
 from sipantau.reports import InvalidInput, OutOfScope, Receipt
@@ -44,9 +44,6 @@ from sipantau.rules import Problem
 
 log = logging.getLogger(__name__)
 
-DIR_ENV = "SIPANTAU_DOCUMENTS_DIR"
-MAX_MB_ENV = "SIPANTAU_MAX_DOCUMENT_MB"
-DEFAULT_MAX_MB = 10
 # Accepted kinds, recognised by their first bytes.
 MAGIC = (
     (b"%PDF-", "application/pdf"),
@@ -72,20 +69,11 @@ class NotReadable(PermissionError):
 
 
 def documents_dir() -> Path:
-    configured = os.environ.get(DIR_ENV, "").strip()
-    return Path(configured) if configured else DATA_DIR / "documents"
+    return settings().documents_dir
 
 
 def max_bytes() -> int:
-    raw_value = os.environ.get(MAX_MB_ENV, "").strip()
-    try:
-        mb = float(raw_value) if raw_value else DEFAULT_MAX_MB
-    except ValueError:
-        mb = 0
-    if mb <= 0:
-        log.warning("%s=%r tidak sah; memakai %d MB.", MAX_MB_ENV, raw_value, DEFAULT_MAX_MB)
-        mb = DEFAULT_MAX_MB
-    return int(mb * 1024 * 1024)
+    return int(settings().max_document_mb * 1024 * 1024)
 
 
 # ---- content -------------------------------------------------------------------------

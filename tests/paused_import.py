@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-from sipantau import cli_import
+from sipantau.cli import imports
 from sipantau.ingest import store
 
 PAUSE_ENV = "SIPANTAU_TEST_PAUSE_IMPORT_AFTER"
@@ -33,4 +33,4 @@ def pausing(write, after: int):
 if __name__ == "__main__":
     after = int(os.environ[PAUSE_ENV])
     store.WRITERS = {kind: pausing(write, after) for kind, write in store.WRITERS.items()}
-    cli_import.app()
+    imports.app()

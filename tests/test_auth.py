@@ -29,7 +29,7 @@ from sipantau.auth import (
     list_users,
     reset_password,
 )
-from sipantau.cli_users import app as users_app
+from sipantau.cli.users import app as users_app
 from sipantau.db import get_engine, migrate, write_tx
 from sipantau.reference import load_reference
 
@@ -346,13 +346,13 @@ def test_session_expires_after_inactivity():
 
 
 def test_session_timeout_comes_from_the_environment(monkeypatch):
-    monkeypatch.delenv(auth.SESSION_TIMEOUT_ENV, raising=False)
+    monkeypatch.delenv("SIPANTAU_SESSION_TIMEOUT_MINUTES", raising=False)
     assert SessionClock().timeout_minutes == 30
-    monkeypatch.setenv(auth.SESSION_TIMEOUT_ENV, "5")
+    monkeypatch.setenv("SIPANTAU_SESSION_TIMEOUT_MINUTES", "5")
     assert SessionClock().timeout == timedelta(minutes=5)
     assert auth.is_expired(T0, T0 + timedelta(minutes=6))
     for bad in ("lima", "0", "-3"):
-        monkeypatch.setenv(auth.SESSION_TIMEOUT_ENV, bad)
+        monkeypatch.setenv("SIPANTAU_SESSION_TIMEOUT_MINUTES", bad)
         assert auth.session_timeout_minutes() == 30
 
 

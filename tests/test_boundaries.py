@@ -24,8 +24,8 @@ from shapely import affinity
 from typer.testing import CliRunner
 
 from sipantau import boundaries, charts, geo
-from sipantau.cli_boundaries import app
-from sipantau.cli_map import map_command
+from sipantau.cli.boundaries import app
+from sipantau.cli.maps import map_command
 
 ATTRIBUTION = "Batas wilayah: BIG (uji impor), lisensi CC-BY"
 

@@ -20,7 +20,7 @@ import typer
 from typer.testing import CliRunner
 
 from sipantau import charts, geo, history, readiness
-from sipantau.cli_map import find_chromium, map_command
+from sipantau.cli.maps import find_chromium, map_command
 
 ROOT = Path(__file__).resolve().parents[1]
 # What a figure must never contain: tile/style/glyph servers and CDNs.
@@ -249,7 +249,7 @@ def test_small_charts(frames):
 def cli():
     app = typer.Typer(pretty_exceptions_enable=False)
     app.command("map")(map_command)
-    app.command("noop")(lambda: None)  # two commands: `map` stays a subcommand, as in cli.py
+    app.command("noop")(lambda: None)  # two commands: `map` stays a subcommand, as in sipantau/cli
     return lambda *args: CliRunner().invoke(app, ["map", *args])
 
 

@@ -26,8 +26,8 @@ HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
 @pytest.fixture
 def store(tmp_path, monkeypatch):
     root = tmp_path / "dokumen"
-    monkeypatch.setenv(documents.DIR_ENV, str(root))
-    monkeypatch.delenv(documents.MAX_MB_ENV, raising=False)
+    monkeypatch.setenv("SIPANTAU_DOCUMENTS_DIR", str(root))
+    monkeypatch.delenv("SIPANTAU_MAX_DOCUMENT_MB", raising=False)
     return root
 
 
@@ -81,15 +81,15 @@ def test_other_content_renamed_pdf_is_refused(engine, op_pangkep, store, content
 
 
 def test_size_limit_is_configurable(engine, op_pangkep, store, monkeypatch):
-    monkeypatch.setenv(documents.MAX_MB_ENV, "0.001")  # 1,048 bytes
+    monkeypatch.setenv("SIPANTAU_MAX_DOCUMENT_MB", "0.001")  # 1,048 bytes
     big = PDF + b"0" * 2000
     with pytest.raises(InvalidInput, match="melebihi batas"):
         upload(engine, op_pangkep, content=big)
     assert count(engine) == 0 and files(store) == []
     upload(engine, op_pangkep, content=PDF)
     assert count(engine) == 1
-    monkeypatch.setenv(documents.MAX_MB_ENV, "bukan-angka")
-    assert documents.max_bytes() == documents.DEFAULT_MAX_MB * 1024 * 1024
+    monkeypatch.setenv("SIPANTAU_MAX_DOCUMENT_MB", "bukan-angka")
+    assert documents.max_bytes() == 10 * 1024 * 1024  # the default
 
 
 def test_empty_file_is_refused(engine, op_pangkep, store):

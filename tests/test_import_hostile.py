@@ -30,7 +30,7 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from sipantau import models as m
-from sipantau.cli_import import import_command
+from sipantau.cli.imports import import_command
 from sipantau.config import ROOT, settings
 from sipantau.ingest import ImportRefused, import_file, parse_money, parse_number, parse_region
 from sipantau.upload_guard import Limits, Refused, read_upload

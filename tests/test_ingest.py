@@ -26,8 +26,8 @@ from typer.testing import CliRunner
 
 from sipantau import models as m
 from sipantau.auth import create_user
-from sipantau.cli_import import app as import_app
-from sipantau.cli_import import import_command
+from sipantau.cli.imports import app as import_app
+from sipantau.cli.imports import import_command
 from sipantau.db import write_tx
 from sipantau.export import neutralise_formula
 from sipantau.ingest import (

@@ -30,7 +30,7 @@ raised), `database` (facts a backup records: counts, revision, documents named),
 `postgres` (each engine's snapshot, restore and integrity checks), `archive` (`backup`),
 `verify` (`verify_archive`, `verify_database`) and `restoring` (`restore`). It may import
 SQLAlchemy, Alembic, psycopg's conninfo, `sipantau.models`, `sipantau.db`, `sipantau.documents`
-and `sipantau.config`; `sipantau.cli_backup` is its command line. Names with a leading underscore
+and `sipantau.config`; `sipantau.cli.backup` is its command line. Names with a leading underscore
 are private to the package; this module is its API.
 """
 

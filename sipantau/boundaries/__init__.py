@@ -21,7 +21,7 @@ The package: `source` (reading a candidate file, `Refused`), `checks` (each chec
 `install` (install, rollback, attribution sidecar), `importing` (`import_boundaries`: read, match,
 check, install) and `fetch` (the pinned copy, checksummed). It may import geopandas, shapely,
 pyogrio, pyproj, pandas, numpy, `sipantau.geo`, `sipantau.i18n` and `sipantau.rules`; never the
-database or Streamlit (`sipantau.cli_boundaries` is its command line). Names with a leading
+database or Streamlit (`sipantau.cli.boundaries` is its command line). Names with a leading
 underscore are private to the package; this module is its API.
 """
 

@@ -23,7 +23,7 @@ points with `location` = Kemendagri code on maps and `customdata[5]` = code on t
 `selected_codes(event)` reads either.
 
 Pure: geometry, bounds, attribution and the tile grid are handed in by the caller (sipantau.ui.maps,
-cli_map); nothing here reads a file or a database (tests/test_architecture.py). One module per kind
+cli.maps); nothing here reads a file or a database (tests/test_architecture.py). One module per kind
 of figure: look (colours, labels, value formats), maps, tiles, small (severity, stage timeline),
 offline (plotly config, self-contained HTML).
 """

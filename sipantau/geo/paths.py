@@ -6,8 +6,9 @@ standard library and (lazily) `sipantau.config` only.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+
+from sipantau.config import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_DIR = ROOT / "data" / "reference"
@@ -20,31 +21,14 @@ SUFFIXES = (".geojson", ".gpkg", ".shp")
 META_SUFFIX = ".meta.json"
 
 
-def _env_path(name: str, default: Path) -> Path:
-    """Env paths may be relative; they are relative to the repo, like the defaults."""
-    value = os.environ.get(name)
-    return _from_root(Path(value) if value else default)
-
-
-def _from_root(path: Path) -> Path:
-    return path if path.is_absolute() else ROOT / path
-
-
 def boundaries_dir() -> Path:
-    """Where boundary files live: env first (read fresh so tests can change it), then config."""
-    if os.environ.get("SIPANTAU_BOUNDARIES_DIR"):
-        return _env_path("SIPANTAU_BOUNDARIES_DIR", ROOT / "data" / "boundaries")
-    try:  # config also reads .streamlit/secrets.toml; optional so geo works on its own
-        from sipantau.config import settings
-
-        return _from_root(settings().boundaries_dir)
-    except ImportError:
-        return ROOT / "data" / "boundaries"
+    """Where boundary files live (settings are read again when the environment changes)."""
+    return settings().boundaries_dir
 
 
 def cache_dir() -> Path:
-    """Disk cache of prepared GeoJSON (git-ignored); env override lets tests use a temp dir."""
-    return _env_path("SIPANTAU_GEO_CACHE_DIR", ROOT / "data" / "cache" / "geo")
+    """Disk cache of prepared GeoJSON (git-ignored)."""
+    return settings().geo_cache_dir
 
 
 def source_path(directory: Path | str | None, level: str) -> Path:

@@ -23,7 +23,7 @@ another format, stores nothing twice.
 from sipantau.ingest.cells import CellError, Reference, parse_date, parse_money, parse_number, parse_region
 from sipantau.ingest.checks import ImportPreview, row_key, validate
 from sipantau.ingest.columns import COLUMNS, KINDS, MAX_TRANCHES, Column, header_key, infer_kind, template_columns
-from sipantau.ingest.files import MAX_BYTES, MAX_ROWS, guard_limits, parse_upload
+from sipantau.ingest.files import MAX_ROWS, guard_limits, parse_upload
 from sipantau.ingest.refusals import (
     ERROR_COLUMNS,
     WHOLE_ROW,
@@ -37,7 +37,7 @@ from sipantau.ingest.store import ImportResult, commit, import_file
 from sipantau.ingest.templates import template_csv, template_xlsx
 
 __all__ = [
-    "COLUMNS", "ERROR_COLUMNS", "KINDS", "MAX_BYTES", "MAX_ROWS", "MAX_TRANCHES", "WHOLE_ROW", "CellError", "Column",
+    "COLUMNS", "ERROR_COLUMNS", "KINDS", "MAX_ROWS", "MAX_TRANCHES", "WHOLE_ROW", "CellError", "Column",
     "ImportPreview", "ImportRefused", "ImportResult", "Reference", "commit", "error_frame", "errors_csv",
     "format_error", "guard_limits", "header_key", "import_file", "infer_kind", "parse_date", "parse_money",
     "parse_number", "parse_region", "parse_upload", "refusal_message", "row_key", "template_columns", "template_csv",

@@ -5,7 +5,6 @@ the row number the spreadsheet shows. Every step can refuse the file as a whole.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -13,35 +12,29 @@ from typing import Any
 import pandas as pd
 
 from sipantau import rules, upload_guard
+from sipantau.config import settings
 from sipantau.ingest.columns import DISTINCTIVE, header_key
 from sipantau.ingest.refusals import ImportRefused, error_frame, refusal_message
 from sipantau.rules import shown
 
-MAX_BYTES = 5 * 1024 * 1024  # override with SIPANTAU_IMPORT_MAX_BYTES
-MAX_ROWS = 5000  # override with SIPANTAU_IMPORT_MAX_ROWS
+MAX_ROWS = 5000  # rows a template's drop-down lists cover (the import limit is settings().import_max_rows)
 MAX_HEADER_CHARS = 100  # the longest template header is 22 characters
-
-
-def _limit(name: str, default: int) -> int:
-    value = os.environ.get(f"SIPANTAU_IMPORT_{name}", "")
-    return int(value) if value.isdigit() and int(value) > 0 else default
 
 
 def row_limit() -> int:
     """Data rows one file may hold (what the templates' instructions say)."""
-    return _limit("MAX_ROWS", MAX_ROWS)
+    return settings().import_max_rows
 
 
 def byte_limit() -> int:
-    return _limit("MAX_BYTES", MAX_BYTES)
+    return settings().import_max_bytes
 
 
 def guard_limits(max_rows: int | None = None) -> upload_guard.Limits:
-    """What reading one upload may cost (SIPANTAU_IMPORT_MAX_MEMORY_MB, _MAX_SECONDS)."""
-    seconds = _limit("MAX_SECONDS", upload_guard.Limits.cpu_seconds)
-    return upload_guard.Limits(max_rows=max_rows or _limit("MAX_ROWS", MAX_ROWS),
-                               memory_mb=_limit("MAX_MEMORY_MB", upload_guard.Limits.memory_mb),
-                               cpu_seconds=seconds, wall_seconds=seconds + 10)
+    """What reading one upload may cost (settings import_max_memory_mb, import_max_seconds)."""
+    limits = settings()
+    return upload_guard.Limits(max_rows=max_rows or limits.import_max_rows, memory_mb=limits.import_max_memory_mb,
+                               cpu_seconds=limits.import_max_seconds, wall_seconds=limits.import_max_seconds + 10)
 
 
 def parse_upload(filename: str, content: bytes, *, max_bytes: int | None = None,
@@ -53,8 +46,8 @@ def parse_upload(filename: str, content: bytes, *, max_bytes: int | None = None,
     columns are the headers as written and whose index (`baris`) is the row number shown in
     the spreadsheet.
     """
-    max_bytes = max_bytes or _limit("MAX_BYTES", MAX_BYTES)
-    max_rows = max_rows or _limit("MAX_ROWS", MAX_ROWS)
+    max_bytes = max_bytes or byte_limit()
+    max_rows = max_rows or row_limit()
     name = shown(filename)
     if len(content) > max_bytes:
         raise ImportRefused(f"Berkas {name} berukuran {size_text(len(content))}, melebihi batas "

@@ -7,12 +7,12 @@ role; writes are refused by the write side whatever a page offers.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import streamlit as st
 
 from sipantau import audit, auth
+from sipantau.config import settings, settings_problems
 from sipantau.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from sipantau.inert import md_escape
 from sipantau.ui import data, session
@@ -104,9 +104,17 @@ def require(page: str) -> auth.Actor:
     return actor
 
 
+def stop_on_bad_settings() -> None:
+    """Never serve on a setting the operator did not choose: name every bad one and stop."""
+    if problems := settings_problems():
+        st.error("Pengaturan Sipantau tidak sah; dasbor berhenti sampai diperbaiki (`python -m sipantau settings`).")
+        st.code("\n".join(map(str, problems)), language=None)
+        st.stop()
+
+
 def briefing_refresh_seconds() -> int:
-    """How often the briefing screen refreshes (SIPANTAU_BRIEFING_REFRESH_SECONDS, default 60)."""
-    return max(10, int(os.environ.get("SIPANTAU_BRIEFING_REFRESH_SECONDS", "60")))
+    """How often the briefing screen refreshes (seconds)."""
+    return settings().briefing_refresh_seconds
 
 
 def sidebar_identity(actor: auth.Actor | None) -> None:

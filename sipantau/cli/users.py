@@ -15,18 +15,17 @@ import typer
 from sqlalchemy import Engine
 
 from sipantau import auth, clock
-from sipantau.config import settings
+from sipantau.cli.options import DbOption, engine_url
 from sipantau.db import get_engine, write_tx
 
 app = typer.Typer(help="Pengguna: tambah, daftar, (non)aktifkan, atur ulang kata sandi.", no_args_is_help=True,
                   add_completion=False)
 
-DbOption = Annotated[str | None, typer.Option("--database-url", help="Default: SIPANTAU_DATABASE_URL atau SQLite data/sipantau.db")]
 StdinOption = Annotated[bool, typer.Option("--password-stdin", help="Baca kata sandi dari stdin (untuk skrip).")]
 
 
 def _engine(database_url: str | None) -> Engine:
-    return get_engine(database_url or settings().database_url)
+    return get_engine(engine_url(database_url))
 
 
 def _cli_actor(engine: Engine) -> auth.Actor:

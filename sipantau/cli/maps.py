@@ -5,14 +5,13 @@ The geometry is embedded, so the file stands alone (a USB stick, an e-mail, an i
 from disk), `.png` a picture drawn by kaleido in the local Chromium (MapLibre through SwiftShader
 WebGL; no GPU, no network). Messages are in Bahasa Indonesia.
 
-Mounted by cli.py:  app.command("map")(map_command)
+Mounted by sipantau/cli/__init__.py:  app.command("map")(map_command)
 Reads through history (one bundle) and readiness; draws with charts and geo.
 """
 
 from __future__ import annotations
 
 import html
-import os
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +22,7 @@ import pandas as pd
 import typer
 
 from sipantau import charts, clock, geo, history, i18n, readiness
+from sipantau.cli.options import DbOption, engine_url
 from sipantau.config import settings
 from sipantau.db import get_engine
 
@@ -97,9 +97,9 @@ def build_figure(data: MapData, level: str, metric: str, lang: str = "id", *, pr
 
 
 def find_chromium() -> str | None:
-    """The local Chromium for kaleido: BROWSER_PATH (kaleido's own variable), then PATH."""
-    if os.environ.get("BROWSER_PATH"):
-        return os.environ["BROWSER_PATH"]
+    """The local Chromium for kaleido: the browser_path setting, then PATH."""
+    if settings().browser_path:
+        return settings().browser_path
     for name in CHROMIUM_CANDIDATES:
         if path := shutil.which(name):
             return path
@@ -114,7 +114,7 @@ def write_png(fig, out: Path, *, width: int, height: int, scale: float = 2.0, ti
 
     browser = find_chromium()
     if browser is None:
-        raise RuntimeError("Chromium tidak ditemukan; pasang chromium atau atur BROWSER_PATH.")
+        raise RuntimeError("Chromium tidak ditemukan; pasang chromium atau atur SIPANTAU_BROWSER_PATH.")
     kaleido.write_fig_sync(fig, str(out), opts={"format": "png", "width": width, "height": height, "scale": scale},
                            kopts={"mathjax": False, "path": browser, "timeout": timeout})
 
@@ -152,8 +152,7 @@ def map_command(
     tiles: Annotated[bool, typer.Option(
         "--tiles", help="Peta petak 38 provinsi (tanpa berkas batas wilayah, tanpa WebGL).")] = False,
     lang: Annotated[str, typer.Option("--lang", help="Bahasa teks peta: id atau en.")] = "id",
-    database_url: Annotated[Optional[str], typer.Option(
-        "--database-url", help="Bawaan: SIPANTAU_DATABASE_URL atau SQLite data/sipantau.db")] = None,
+    database_url: DbOption = None,
     boundaries: Annotated[Optional[Path], typer.Option(
         "--boundaries", help="Folder batas wilayah (bawaan: SIPANTAU_BOUNDARIES_DIR).")] = None,
 ) -> None:
@@ -180,7 +179,7 @@ def map_command(
     except ValueError as exc:
         raise typer.BadParameter("format YYYY-MM-DD", param_hint="--as-of") from exc
 
-    engine = get_engine(database_url or settings().database_url)
+    engine = get_engine(engine_url(database_url))
     try:
         with engine.connect() as conn:
             data = map_data(conn, level, province=province, election=election, stage=stage, as_of=day, lang=lang)

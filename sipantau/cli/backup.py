@@ -16,17 +16,12 @@ from sqlalchemy.engine import make_url
 
 from sipantau import backup as bk
 from sipantau import documents
-from sipantau.config import settings
+from sipantau.cli.options import DbOption, engine_url
 
 PROBLEM = 2
 
-DbOption = Annotated[str | None, typer.Option("--database-url", help="Bawaan: SIPANTAU_DATABASE_URL atau SQLite data/sipantau.db")]
 DocsOption = Annotated[Path | None, typer.Option("--documents-dir", help="Folder dokumen (bawaan: SIPANTAU_DOCUMENTS_DIR atau data/documents/).")]
 BoundsOption = Annotated[Path | None, typer.Option("--boundaries-dir", help="Folder batas wilayah (bawaan: SIPANTAU_BOUNDARIES_DIR atau data/boundaries/).")]
-
-
-def _url(database_url: str | None) -> str:
-    return database_url or settings().database_url
 
 
 def _boundaries_dir(given: Path | None) -> Path:
@@ -67,7 +62,7 @@ def backup_command(
     started = time.perf_counter()
     bounds = None if no_boundaries else _boundaries_dir(boundaries_dir)
     try:
-        result = bk.backup(_url(database_url), out, documents_root=documents_dir, boundaries_root=bounds)
+        result = bk.backup(engine_url(database_url), out, documents_root=documents_dir, boundaries_root=bounds)
     except bk.BackupError as exc:
         _refuse(exc)
     manifest = result.manifest
@@ -92,7 +87,7 @@ def restore_command(
 ) -> None:
     """Pulihkan cadangan ke basis data kosong (SQLite ke SQLite, PostgreSQL ke PostgreSQL)."""
     started = time.perf_counter()
-    url = _url(database_url)
+    url = engine_url(database_url)
     try:
         result = bk.restore(backup_file, url, documents_root=documents_dir,
                             boundaries_root=_boundaries_dir(boundaries_dir), force=force)
@@ -126,7 +121,7 @@ def verify_command(
         if backup_file is not None:
             check, what = bk.verify_archive(backup_file), f"Cadangan {backup_file}"
         else:
-            url = _url(database_url)
+            url = engine_url(database_url)
             shown = make_url(url).render_as_string(hide_password=True)
             check, what = bk.verify_database(url, documents_dir or documents.documents_dir()), f"Basis data {shown}"
     except bk.BackupError as exc:

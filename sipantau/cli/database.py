@@ -1,4 +1,4 @@
-"""`python -m sipantau …`: set up, seed and inspect the report database."""
+"""`python -m sipantau init | demo | status | settings`: set up, seed and inspect the report database."""
 
 from __future__ import annotations
 
@@ -9,44 +9,24 @@ from typing import Annotated
 import typer
 from sqlalchemy import func, select
 
-from sipantau import cli_backup, cli_boundaries, cli_users
+from sipantau import config
 from sipantau import models as m
-from sipantau.cli_import import import_command
-from sipantau.cli_map import map_command
-from sipantau.config import settings
+from sipantau.cli.options import BAD_SETTINGS, DbOption, engine_url
 from sipantau.db import create_database, get_engine, migrate, write_tx
 from sipantau.demo import DEMO_UNTIL, has_reports, is_demo, seed_demo
 from sipantau.reference import load_reference
-
-app = typer.Typer(help="Sipantau: pemantauan tahapan pemilu dan pilkada.", no_args_is_help=True,
-                  add_completion=False)
-app.add_typer(cli_boundaries.app, name="boundaries")
-app.add_typer(cli_users.app, name="users")
-app.command("import")(import_command)
-app.command("map")(map_command)
-app.command("backup")(cli_backup.backup_command)
-app.command("restore")(cli_backup.restore_command)
-app.command("verify")(cli_backup.verify_command)
 
 # Report tables, children first: what `demo --replace` empties.
 REPORT_TABLES = [m.AuditLog, m.Document, m.NphdDisbursement, m.NphdAgreement, m.ObstacleAction, m.Obstacle,
                  m.StageStatus, m.ReportDay, m.StageReport]
 
 
-def _url(database_url: str | None) -> str:
-    return database_url or settings().database_url
-
-
-DbOption = Annotated[str | None, typer.Option("--database-url", help="Default: SIPANTAU_DATABASE_URL atau SQLite data/sipantau.db")]
-
-
-@app.command()
 def init(
     demo: Annotated[bool, typer.Option("--demo", help="Isi riwayat demo bila basis data belum berisi laporan.")] = False,
     database_url: DbOption = None,
 ) -> None:
     """Buat atau perbarui basis data dan data referensi (aman dijalankan berulang)."""
-    created = create_database(_url(database_url), demo=demo)
+    created = create_database(engine_url(database_url), demo=demo)
     created.engine.dispose()
     typer.echo(f"Skema terbaru; data referensi diperbarui: {json.dumps(created.reference)}")
     if created.demo:
@@ -55,8 +35,7 @@ def init(
         typer.echo("Basis data sudah berisi laporan; demo tidak diisikan lagi.")
 
 
-@app.command("demo")
-def demo_cmd(
+def demo(
     reports: Annotated[int | None, typer.Option("--reports", help="Jumlah laporan tahapan yang diinginkan (kira-kira).")] = None,
     seed: Annotated[int, typer.Option(help="Benih acak: benih sama, data sama.")] = 2024,
     until: Annotated[str, typer.Option(help="Tanggal terakhir riwayat (YYYY-MM-DD).")] = DEMO_UNTIL.isoformat(),
@@ -64,7 +43,7 @@ def demo_cmd(
     database_url: DbOption = None,
 ) -> None:
     """Isi riwayat demo sintetis (untuk peragaan dan benchmark)."""
-    engine = get_engine(_url(database_url))
+    engine = get_engine(engine_url(database_url))
     migrate(engine)
     with write_tx(engine) as conn:
         load_reference(conn)
@@ -79,10 +58,9 @@ def demo_cmd(
     typer.echo(json.dumps(result.__dict__))
 
 
-@app.command()
 def status(database_url: DbOption = None) -> None:
     """Cetak ringkasan isi basis data sebagai satu objek JSON."""
-    engine = get_engine(_url(database_url))
+    engine = get_engine(engine_url(database_url))
     with engine.connect() as conn:
         typer.echo(json.dumps(database_status(conn), ensure_ascii=False))
 
@@ -106,3 +84,37 @@ def database_status(conn) -> dict:
         "users": count(m.User),
         "demo": is_demo(conn),
     }
+
+
+def settings_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Sebagai satu objek JSON.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Tabel Markdown bagian Configuration di README.")] = False,
+) -> None:
+    """Cetak setiap pengaturan, nilainya dan asalnya (lingkungan, secrets.toml, bawaan); kata sandi disamarkan."""
+    if markdown:
+        typer.echo(config.markdown_table())
+        return
+    report, problems = config.settings_report(), config.settings_problems()
+    if as_json:
+        rows = [{"name": r.setting.name, "value": r.shown, "source": r.source, "origin": r.origin} for r in report]
+        typer.echo(json.dumps({"settings": rows, "problems": [str(p) for p in problems]}, ensure_ascii=False))
+    else:
+        typer.echo(_settings_table(report))
+    if problems:
+        typer.echo("Pengaturan tidak sah (tidak dipakai; perintah lain dan dasbor tidak berjalan):", err=True)
+        for problem in problems:
+            typer.echo(f"  - {problem}", err=True)
+        raise typer.Exit(BAD_SETTINGS)
+
+
+def _origin(resolved: config.Resolved) -> str:
+    if resolved.problem:
+        return f"bawaan ({resolved.problem.where} tidak sah)"
+    word = config.SOURCE_WORDS[resolved.source]
+    return f"{word} {resolved.origin}" if resolved.source == "env" else word
+
+
+def _settings_table(report: tuple[config.Resolved, ...]) -> str:
+    rows = [["Pengaturan", "Nilai", "Asal"]] + [[r.setting.name, r.shown or "(kosong)", _origin(r)] for r in report]
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    return "\n".join(f"{name.ljust(widths[0])}  {value.ljust(widths[1])}  {origin}" for name, value, origin in rows)

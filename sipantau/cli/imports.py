@@ -1,7 +1,7 @@
 """`python -m sipantau import FILE --as USERNAME`: bulk import from CSV/Excel.
 
 Mounted by the main CLI with `app.command("import")(import_command)`; runs alone as
-`python -m sipantau.cli_import FILE --as USERNAME`. Exit status 0 when stored (or when
+`python -m sipantau.cli.imports FILE --as USERNAME`. Exit status 0 when stored (or when
 a dry run finds nothing wrong), 2 when refused: the database is then untouched.
 """
 
@@ -13,7 +13,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from sipantau.auth import get_actor
-from sipantau.config import settings
+from sipantau.cli.options import DbOption, engine_url
 from sipantau.db import get_engine
 from sipantau.ingest import KINDS, ImportRefused, format_error, import_file
 from sipantau.upload_guard import shown
@@ -26,14 +26,14 @@ def import_command(
     as_user: Annotated[str, typer.Option("--as", help="Nama pengguna yang mengimpor (menentukan wilayah kewenangan).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Periksa saja; tidak ada yang disimpan.")] = False,
     kind: Annotated[str | None, typer.Option("--kind", help=f"Jenis data: {', '.join(KINDS)} (bawaan: dari judul kolom).")] = None,
-    database_url: Annotated[str | None, typer.Option("--database-url", help="Bawaan: SIPANTAU_DATABASE_URL atau SQLite data/sipantau.db")] = None,
+    database_url: DbOption = None,
 ) -> None:
     """Impor laporan tahapan, hambatan atau NPHD dari CSV/Excel: semua baris tersimpan, atau tidak sama sekali."""
     try:
         content = file.read_bytes()
     except OSError as exc:
         _refuse([f"Berkas {shown(file, 200)} tidak dapat dibaca: {exc.strerror or exc}."])
-    engine = get_engine(database_url or settings().database_url)
+    engine = get_engine(engine_url(database_url))
     with engine.connect() as conn:
         actor = get_actor(conn, as_user)
     if actor is None:
