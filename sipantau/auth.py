@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from sipantau import models as m
+from sipantau import sessions
 from sipantau.config import TIMEZONE
 from sipantau.db import run_write
 
@@ -241,6 +242,11 @@ def _audited(row: dict) -> dict:
 
 def _actor(row) -> Actor:
     return Actor(row["id"], row["username"], row["role"], row["region_code"])
+
+
+def session_actor(session: sessions.Session) -> Actor:
+    """Who a live session acts as: its user as stored now (sessions.resolve reads the row)."""
+    return Actor(session.user_id, session.username, session.role, session.region_code)
 
 
 def _find_user(conn: Connection, username: str, lock: bool = False) -> dict | None:
@@ -499,6 +505,8 @@ def _set_password(engine: Engine, actor: Actor, user_id: int, password_hash: str
                   "password_hash": HIDDEN if user["password_hash"] else None}
         conn.execute(_user.update().where(_user.c.id == user_id)
                      .values(password_hash=password_hash, failed_logins=0, locked_until=None))
+        # Whoever knew the old password is signed out with it, on every browser.
+        sessions.end_for_user(conn, user_id, sessions.PASSWORD_CHANGED)
         _audit(conn, actor.id, actor.username, action, user, before,
                {"failed_logins": 0, "locked_until": None, "password_hash": HIDDEN})
 
@@ -523,6 +531,8 @@ def _set_active(engine: Engine, admin: Actor, username: str, active: bool) -> No
             raise AccountError("Tidak dapat menonaktifkan akun sendiri.")
         values = {"active": active} | ({"failed_logins": 0, "locked_until": None} if active else {})
         conn.execute(_user.update().where(_user.c.id == user["id"]).values(**values))
+        if not active:
+            sessions.end_for_user(conn, user["id"], sessions.ACCOUNT_DISABLED)
         _audit(conn, admin.id, admin.username, "aktifkan" if active else "nonaktifkan", user,
                {"active": user["active"]}, values)
 

@@ -9,10 +9,11 @@ from typing import Annotated
 import typer
 from sqlalchemy import func, select
 
-from sipantau import cli_backup, cli_boundaries, cli_users
+from sipantau import cli_backup, cli_boundaries, cli_sessions, cli_users
 from sipantau import models as m
 from sipantau.cli_import import import_command
 from sipantau.cli_map import map_command
+from sipantau.cli_serve import serve_command
 from sipantau.config import settings
 from sipantau.db import get_engine, migrate, write_tx
 from sipantau.demo import DEMO_UNTIL, has_reports, is_demo, seed_demo
@@ -22,6 +23,8 @@ app = typer.Typer(help="Sipantau: pemantauan tahapan pemilu dan pilkada.", no_ar
                   add_completion=False)
 app.add_typer(cli_boundaries.app, name="boundaries")
 app.add_typer(cli_users.app, name="users")
+app.add_typer(cli_sessions.app, name="sessions")
+app.command("serve")(serve_command)
 app.command("import")(import_command)
 app.command("map")(map_command)
 app.command("backup")(cli_backup.backup_command)

@@ -7,6 +7,7 @@ CLI and tests read the same settings without it.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,6 +36,19 @@ class Settings:
     report_cadence_days: int = 7
     # Read-only pages without login (only on a trusted network).
     public_read: bool = False
+    # Sessions (sipantau/sessions.py): idle and absolute limits; the operations-room screen's
+    # session has no idle limit, only its own absolute one.
+    session_timeout_minutes: int = 30
+    session_max_hours: int = 12
+    screen_session_days: int = 30
+    # The session cookie's Secure flag: auto = when the request came over HTTPS (directly, or
+    # as X-Forwarded-Proto from a trusted proxy), 1 = always, 0 = never.
+    cookie_secure: str = "auto"
+    # Where X-Forwarded-Proto/-For are believed from (uvicorn's forwarded_allow_ips).
+    trusted_proxies: str = "127.0.0.1"
+    # Where `python -m sipantau serve` listens: this machine only unless told otherwise.
+    host: str = "127.0.0.1"
+    port: int = 8501
 
 
 def _secrets() -> dict:
@@ -65,7 +79,24 @@ def settings() -> Settings:
         lag_critical=float(_get("lag_critical", s, "25")),
         report_cadence_days=int(_get("report_cadence_days", s, "7")),
         public_read=_get("public_read", s, "0").lower() in ("1", "true", "yes", "ya"),
+        session_timeout_minutes=_positive("session_timeout_minutes", s, 30),
+        session_max_hours=_positive("session_max_hours", s, 12),
+        screen_session_days=_positive("screen_session_days", s, 30),
+        cookie_secure=_get("cookie_secure", s, "auto") if _get("cookie_secure", s, "auto") in ("auto", "1", "0")
+        else "auto",
+        trusted_proxies=_get("trusted_proxies", s, "127.0.0.1"),
+        host=_get("host", s, "127.0.0.1"),
+        port=_positive("port", s, 8501),
     )
+
+
+def _positive(name: str, secrets: dict, default: int) -> int:
+    """A whole number above zero; anything else is the default (and a warning)."""
+    raw = _get(name, secrets, str(default)).strip()
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    logging.getLogger(__name__).warning("SIPANTAU_%s=%r tidak sah; memakai %d.", name.upper(), raw, default)
+    return default
 
 
 # The ministry works on Jakarta time (WIB); "today" for a report means today there.

@@ -1,0 +1,584 @@
+"""The web server: Streamlit's `st.App` (ASGI, served by uvicorn) with Sipantau's own routes.
+
+Routes, under `server.baseUrlPath`:
+
+    GET  /masuk    the login form: plain HTML (no JavaScript, nothing from outside), in the app's
+                   look; `next` is the page asked for (a local path, checked: no open redirect)
+    POST /masuk    Origin and CSRF token checked, then `auth.authenticate` (its lock-out limits
+                   guessing); on success a new session, its cookie, and 303 to `next`
+    GET  /keluar   asks to confirm: signing out changes state, so it is a form
+    POST /keluar   Origin and CSRF token checked; the session ends, the cookies are cleared
+    GET  /masuk/sso  the organisation's sign-in (OIDC, `[auth]` in secrets.toml), via Streamlit
+    GET  /healthz  200 when the database answers (with the time of the newest write), else 503
+
+Middleware, around every request: a page load without a live session (and without public
+read) is sent to /masuk?next=<that page with its query>, so a deep link survives the login;
+every response carries the security headers (a Content-Security-Policy that allows only this
+server, nosniff, Referrer-Policy, frame-ancestors).
+
+The cookie `sipantau_sesi` is HttpOnly (no script reads it), SameSite=Lax and Secure behind
+TLS. Lax, not Strict: a link to a view shared by e-mail or chat must open signed in, and a
+Strict cookie is not sent on that first navigation from another site. Lax still keeps the
+cookie off cross-site POSTs, frames and fetches; the CSRF tokens and the Origin check cover
+the rest (a sibling subdomain counts as same-site, and SameSite alone would let it through).
+
+The login form's CSRF token is a signed double submit: a random value in a cookie scoped to
+/masuk, and in the form its HMAC under a key of this process (a cookie planted from a
+sibling subdomain cannot be matched without the key; after a restart an open form is
+simply shown again). The logout form's token is derived from the session token itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import html
+import logging
+import re
+import secrets
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import anyio
+import streamlit as st
+from sqlalchemy import func, select
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sipantau import auth, i18n, sessions
+from sipantau import models as m
+from sipantau.config import ROOT, settings
+from sipantau.db import get_engine
+from sipantau.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, is_demo
+
+log = logging.getLogger(__name__)
+
+DASHBOARD = ROOT / "dashboard.py"
+LOGO = ROOT / "assets" / "sipantau.png"
+CSRF_COOKIE = "sipantau_csrf"
+# Streamlit's OIDC identity cookie (split into _1, _2, … when large) and its tokens cookie.
+IDENTITY_COOKIE = "_streamlit_user"
+TOKENS_COOKIE = "_streamlit_user_tokens"
+MAX_FORM_BYTES = 4096
+MAX_NEXT_CHARS = 2000
+# Password checks are slow on purpose (argon2); at most this many run at once, the rest wait.
+_password_checks = anyio.CapacityLimiter(2)
+_csrf_key = secrets.token_bytes(32)
+
+# Paths Streamlit owns (or are ours): never a page to gate.
+NOT_PAGES = ("/_stcore/", "/static/", "/media/", "/component/", "/bidi-component/", "/app/", "/auth/",
+             "/oauth2callback", "/masuk", "/keluar", "/healthz")
+# The login page's message, chosen by a fixed word in the URL (nothing from the URL is shown).
+MESSAGES = {"keluar": "web_signed_out", "berakhir": "web_session_ended", "dicabut": "web_session_revoked"}
+END_MESSAGE = {sessions.LOGGED_OUT: "keluar", sessions.IDLE: "berakhir", sessions.EXPIRED: "berakhir"}
+
+
+def create_app() -> st.App:
+    """The ASGI application `python -m sipantau serve` runs."""
+    base = base_path()
+    routes = [
+        Route(f"{base}/masuk", login, methods=["GET", "HEAD", "POST"]),
+        Route(f"{base}/masuk/sso", single_sign_on, methods=["GET"]),
+        Route(f"{base}/keluar", logout, methods=["GET", "POST"]),
+        Route(f"{base}/healthz", health, methods=["GET", "HEAD"]),
+    ]
+    return st.App(DASHBOARD, routes=routes, middleware=[Middleware(Guard)])
+
+
+def base_path() -> str:
+    """`server.baseUrlPath` as a path prefix: "" or "/sipantau"."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}" if base else ""
+
+
+def _engine():
+    return get_engine(settings().database_url)
+
+
+# ---- where to go after the login ----------------------------------------------------------
+
+
+def safe_next(value: str | None, base: str = "") -> str:
+    """`value` when it is a path on this server (under `base`), else the home page: never a
+    URL that leaves the site (`//evil`, `/\\evil`, `https://…`, control characters)."""
+    home = f"{base}/"
+    if not value or len(value) > MAX_NEXT_CHARS or not value.startswith("/") or value.startswith("//"):
+        return home
+    if "\\" in value or any(ord(c) < 0x21 or ord(c) == 0x7F for c in value):
+        return home
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not (parts.path == base or parts.path.startswith(home)):
+        return home
+    rel = parts.path[len(base):]
+    return home if rel.startswith(("/masuk", "/keluar")) else value
+
+
+def _login_url(base: str, next_path: str | None = None, message: str | None = None) -> str:
+    query = {k: v for k, v in (("next", next_path), ("pesan", message)) if v}
+    return f"{base}/masuk" + (f"?{urlencode(query)}" if query else "")
+
+
+def _request_path(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+# ---- cookies ------------------------------------------------------------------------------
+
+
+def _secure(request: Request) -> bool:
+    mode = settings().cookie_secure
+    return mode == "1" or (mode == "auto" and request.url.scheme == "https")
+
+
+def _set_session_cookie(response: Response, request: Request, token: str, session: sessions.Session) -> None:
+    max_age = int((session.expires_at - session.created_at).total_seconds())
+    response.set_cookie(sessions.COOKIE, token, max_age=max_age, path=base_path() or "/", httponly=True,
+                        samesite="lax", secure=_secure(request))
+
+
+def _clear_cookies(response: Response, request: Request) -> None:
+    """Forget the session cookie and Streamlit's OIDC identity cookies (and their chunks)."""
+    path = base_path() or "/"
+    for name in request.cookies:
+        if name == sessions.COOKIE or name.startswith(IDENTITY_COOKIE):
+            response.delete_cookie(name, path=path, httponly=True, samesite="lax", secure=_secure(request))
+
+
+def oidc_identity(cookies: Mapping[str, str]) -> str | None:
+    """Streamlit's signed OIDC identity cookie, its chunks joined: what `sessions.adopt` keys
+    an OIDC session by. Streamlit checks the signature; Sipantau only hashes the value."""
+    first = cookies.get(IDENTITY_COOKIE)
+    if not first:
+        return None
+    chunks, n = [first], 1
+    while f"{IDENTITY_COOKIE}_{n}" in cookies:
+        chunks.append(cookies[f"{IDENTITY_COOKIE}_{n}"])
+        n += 1
+    return "|".join(chunks)
+
+
+# ---- CSRF ---------------------------------------------------------------------------------
+
+
+def _csrf_for(nonce: str) -> str:
+    return hmac.new(_csrf_key, nonce.encode(), hashlib.sha256).hexdigest()
+
+
+def _same_origin(request: Request) -> bool:
+    """A POST from a page of this server: its Origin (or, without one, its Referer) names this
+    host. Without either (not a browser), the CSRF token alone decides."""
+    sent = request.headers.get("origin") or request.headers.get("referer")
+    if sent is None:
+        return True
+    parts = urlsplit(sent)
+    return parts.scheme == request.url.scheme and parts.netloc == request.headers.get("host")
+
+
+async def _form(request: Request) -> dict[str, str] | None:
+    """The posted form (urlencoded, at most MAX_FORM_BYTES), or None when it is too large."""
+    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    try:
+        fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=8)
+    except ValueError:  # more fields than any of our forms has: not from our form
+        return {}
+    return {k: v[0] for k, v in fields.items()}
+
+
+# ---- the login page -----------------------------------------------------------------------
+
+
+def _lang(request: Request, next_path: str) -> str:
+    """The page's language: ?bahasa=, else the language of the page asked for, else the default."""
+    wanted = request.query_params.get("bahasa") or parse_qs(urlsplit(next_path).query).get("bahasa", [""])[0]
+    for code, name in i18n.LANG_NAMES.items():
+        if wanted in (code, name):
+            return code
+    return settings().lang
+
+
+async def login(request: Request) -> Response:
+    base = base_path()
+    if request.method == "POST":
+        return await _login_post(request, base)
+    next_path = safe_next(request.query_params.get("next"), base)
+    if await anyio.to_thread.run_sync(lambda: _live_session(request)):
+        return RedirectResponse(next_path, status_code=303)
+    lang, message = _lang(request, next_path), MESSAGES.get(request.query_params.get("pesan", ""))
+    return await _login_form(request, base, next_path, lang, message and i18n.t(message, lang), notice=True)
+
+
+def _live_session(request: Request) -> tuple[str, sessions.Session] | None:
+    """The live session this request names (its token and the session): Sipantau's cookie, or
+    an OIDC identity whose session is open."""
+    for token in (request.cookies.get(sessions.COOKIE), oidc_identity(request.cookies)):
+        session = token and sessions.resolve(_engine(), token)
+        if session:
+            return token, session
+    return None
+
+
+async def _login_post(request: Request, base: str) -> Response:
+    form = await _form(request)
+    if form is None:
+        return PlainTextResponse(i18n.t("web_request_too_large", settings().lang), 413)
+    next_path = safe_next(form.get("next"), base)
+    lang = form.get("bahasa") if form.get("bahasa") in i18n.LANG_NAMES else settings().lang
+    nonce = request.cookies.get(CSRF_COOKIE, "")
+    if not (_same_origin(request) and nonce and hmac.compare_digest(_csrf_for(nonce), form.get("csrf", ""))):
+        return await _login_form(request, base, next_path, lang, i18n.t("web_form_expired", lang), status=403)
+    username, password = form.get("username", "").strip().lower(), form.get("password", "")
+    if not username or not password:
+        return await _login_form(request, base, next_path, lang, i18n.t("web_fill_both", lang), status=400)
+    try:
+        actor = await anyio.to_thread.run_sync(lambda: auth.authenticate(_engine(), username, password),
+                                               limiter=_password_checks)
+    except auth.LoginFailed as exc:
+        return await _login_form(request, base, next_path, lang, _refusal(exc, lang), status=401)
+    token, session = await anyio.to_thread.run_sync(lambda: sessions.start(
+        _engine(), actor.id, sessions.kind_for(actor.role), replaces=request.cookies.get(sessions.COOKIE),
+        client_ip=request.client.host if request.client else None, user_agent=request.headers.get("user-agent")))
+    response = RedirectResponse(next_path, status_code=303)
+    _set_session_cookie(response, request, token, session)
+    response.delete_cookie(CSRF_COOKIE, path=f"{base}/masuk", httponly=True, samesite="strict",
+                           secure=_secure(request))
+    return response
+
+
+def _refusal(exc: auth.LoginFailed, lang: str) -> str:
+    if lang == "en" and exc.message == auth.WRONG_CREDENTIALS:
+        return i18n.t("web_wrong_credentials", "en")
+    return exc.message
+
+
+async def _login_form(request: Request, base: str, next_path: str, lang: str, message: str | None,
+                      status: int = 200, notice: bool = False) -> Response:
+    """The form, with a fresh CSRF nonce (cookie) and its signature (hidden field)."""
+    nonce = secrets.token_urlsafe(32)
+    demo = await anyio.to_thread.run_sync(_demo_database)
+    other = "en" if lang == "id" else "id"
+    switch = f"{base}/masuk?{urlencode({'bahasa': other, 'next': next_path})}"
+    body = LOGIN_FORM.format(
+        action=_attr(f"{base}/masuk"), csrf=_attr(_csrf_for(nonce)), next=_attr(next_path), lang=lang,
+        username=_text(i18n.t("username", lang)), password=_text(i18n.t("password", lang)),
+        button=_text(i18n.t("login_button", lang)),
+        sso=SSO_LINK.format(href=_attr(f"{base}/masuk/sso"), label=_text(i18n.t("login_oidc", lang)))
+        if oidc_configured() else "")
+    content = (_header(switch, i18n.LANG_NAMES[other]) + f"<h1>{_text(i18n.t('login_title', lang))}</h1>"
+               + f"<p class='subtitle'>{_text(i18n.t('app_subtitle', lang))}</p>"
+               + (_demo_banner(lang) if demo else "")
+               + (f"<p class='{'info' if notice else 'error'}' role='alert'>{_text(message)}</p>" if message else "")
+               + body)
+    response = HTMLResponse(_page(lang, i18n.t("login_title", lang), content), status_code=status)
+    response.set_cookie(CSRF_COOKIE, nonce, path=f"{base}/masuk", httponly=True, samesite="strict",
+                        secure=_secure(request))
+    if request.cookies.get(sessions.COOKIE) or request.cookies.get(IDENTITY_COOKIE):
+        _clear_cookies(response, request)  # only a dead session reaches the form
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _demo_database() -> bool:
+    with _engine().connect() as conn:
+        return is_demo(conn)
+
+
+def _demo_banner(lang: str) -> str:
+    names = ", ".join(f"<code>{_text(name)}</code>" for name, *_ in DEMO_ACCOUNTS)
+    return (f"<p class='warning'>{_text(i18n.t('demo_banner', lang))}<br>{_text(i18n.t('demo_accounts', lang))}: "
+            f"{names} — {_text(i18n.t('password', lang))} <code>{_text(DEMO_PASSWORD)}</code></p>")
+
+
+def oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:
+        return False
+
+
+async def single_sign_on(request: Request) -> Response:
+    """Hand over to Streamlit's OIDC login (the same as `st.login()`); after the provider,
+    Streamlit's callback returns to the home page with its identity cookie, and the first
+    Streamlit run opens the session (`sessions.adopt`)."""
+    from streamlit.auth_util import encode_provider_token
+
+    if not oidc_configured():
+        return RedirectResponse(f"{base_path()}/masuk", status_code=303)
+    query = urlencode({"provider": encode_provider_token("default")})
+    return RedirectResponse(f"{base_path()}/auth/login?{query}", status_code=303)
+
+
+# ---- logout -------------------------------------------------------------------------------
+
+
+async def logout(request: Request) -> Response:
+    base = base_path()
+    live = await anyio.to_thread.run_sync(lambda: _live_session(request))
+    if not live:
+        response = RedirectResponse(_login_url(base), status_code=303)
+        _clear_cookies(response, request)
+        return response
+    token, session = live
+    lang = settings().lang
+    if request.method == "GET":
+        return _logout_form(base, token, session, lang)
+    form = await _form(request)
+    if form is None:
+        return PlainTextResponse(i18n.t("web_request_too_large", lang), 413)
+    if not (_same_origin(request) and hmac.compare_digest(sessions.csrf_token(token), form.get("csrf", ""))):
+        return _logout_form(base, token, session, lang, i18n.t("web_form_expired", lang), status=403)
+    await anyio.to_thread.run_sync(lambda: sessions.end(_engine(), token))
+    response = RedirectResponse(_login_url(base, message="keluar"), status_code=303)
+    _clear_cookies(response, request)
+    return response
+
+
+def _logout_form(base: str, token: str, session: sessions.Session, lang: str, message: str | None = None,
+                 status: int = 200) -> Response:
+    question = i18n.t("web_logout_question", lang).format(user=session.username)
+    content = (_header() + f"<h1>{_text(i18n.t('web_logout_title', lang))}</h1>"
+               + (f"<p class='error' role='alert'>{_text(message)}</p>" if message else "")
+               + LOGOUT_FORM.format(action=_attr(f"{base}/keluar"), csrf=_attr(sessions.csrf_token(token)),
+                                    question=_text(question), button=_text(i18n.t("logout", lang)),
+                                    home=_attr(f"{base}/"), cancel=_text(i18n.t("web_cancel", lang))))
+    response = HTMLResponse(_page(lang, i18n.t("web_logout_title", lang), content), status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ---- health -------------------------------------------------------------------------------
+
+
+async def health(request: Request) -> Response:
+    """For the reverse proxy and the operations room: is the database there, and how fresh is
+    what it holds (the newest write: every write adds an audit row)."""
+    try:
+        newest = await anyio.to_thread.run_sync(_newest_write)
+    except Exception:  # noqa: BLE001 - any failure to read means "not healthy", said without detail
+        log.exception("healthz: basis data tidak menjawab")
+        return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503,
+                            headers={"Cache-Control": "no-store"})
+    return JSONResponse({"status": "ok", "database": "ok", "newest_write": newest and newest.isoformat()},
+                        headers={"Cache-Control": "no-store"})
+
+
+def _newest_write() -> datetime | None:
+    with _engine().connect() as conn:
+        newest = conn.execute(select(func.max(m.AuditLog.at))).scalar()
+    return newest.replace(tzinfo=UTC) if newest is not None and newest.tzinfo is None else newest
+
+
+# ---- the gate and the headers -------------------------------------------------------------
+
+
+class Guard:
+    """Pure ASGI middleware (websockets pass untouched): the sign-in gate for page loads and
+    the security headers for every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        if _is_page(request) and not settings().public_read:
+            refusal = await anyio.to_thread.run_sync(lambda: _refusal_for(request))
+            if refusal is not None:
+                await _with_headers(refusal, request)(scope, receive, send)
+                return
+        https = request.url.scheme == "https"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _HEADER_NAMES]
+                message["headers"] = headers + security_headers(https)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _is_page(request: Request) -> bool:
+    """A request for the app's HTML page (any view: Streamlit answers them all with index.html)."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    base, path = base_path(), request.url.path
+    if base and not (path == base or path.startswith(f"{base}/")):
+        return False
+    rel = path[len(base):] or "/"
+    return not rel.startswith(NOT_PAGES) and "." not in rel.rsplit("/", 1)[-1]
+
+
+def _refusal_for(request: Request) -> Response | None:
+    """None when the page load carries a live session (or an OIDC identity not yet ended);
+    otherwise the redirect to the login page, saying why when a session has ended."""
+    if _live_session(request):
+        return None
+    engine, base = _engine(), base_path()
+    token, identity = request.cookies.get(sessions.COOKIE), oidc_identity(request.cookies)
+    if identity and not sessions.known(engine, identity):
+        return None  # a new OIDC identity: Streamlit checks it, and the first run adopts or refuses it
+    reason = (token and sessions.ended_because(engine, token)) or (identity and sessions.ended_because(engine, identity))
+    message = END_MESSAGE.get(reason, "dicabut") if reason and reason != sessions.NEW_LOGIN else None
+    response = RedirectResponse(_login_url(base, _request_path(request), message), status_code=303)
+    _clear_cookies(response, request)
+    return response
+
+
+def _with_headers(response: Response, request: Request) -> Response:
+    response.raw_headers.extend(security_headers(request.url.scheme == "https"))
+    return response
+
+
+_HEADER_NAMES = {b"content-security-policy", b"x-content-type-options", b"referrer-policy", b"x-frame-options",
+                 b"cross-origin-opener-policy", b"permissions-policy", b"strict-transport-security"}
+
+
+def security_headers(https: bool) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (b"content-security-policy", content_security_policy().encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+        (b"x-frame-options", b"SAMEORIGIN"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+    ]
+    if https:
+        headers.append((b"strict-transport-security", b"max-age=31536000"))
+    return headers
+
+
+@cache
+def content_security_policy() -> str:
+    """Only this server: scripts (and the one inline script of Streamlit's index.html, by its
+    hash), styles (inline too: Streamlit styles its elements at run time), images and fonts
+    (also data:), the websocket, MapLibre's workers (blob:), frames only from here."""
+    return "; ".join([
+        "default-src 'self'",
+        " ".join(["script-src 'self'", *_inline_script_hashes()]),
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "worker-src 'self' blob:",
+        "frame-src 'self'",
+        "frame-ancestors 'self'",
+        "form-action 'self'",
+        "base-uri 'self'",
+        "object-src 'none'",
+    ])
+
+
+def _inline_script_hashes() -> list[str]:
+    index = (Path(st.__file__).parent / "static" / "index.html").read_text(encoding="utf-8")
+    return [f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
+            for body in re.findall(r"<script>(.*?)</script>", index, flags=re.DOTALL)]
+
+
+# ---- HTML ---------------------------------------------------------------------------------
+
+
+def _text(value: str) -> str:
+    return html.escape(value, quote=False)
+
+
+def _attr(value: str) -> str:
+    return html.escape(value, quote=True)
+
+
+@cache
+def _logo() -> str:
+    return "data:image/png;base64," + base64.b64encode(LOGO.read_bytes()).decode()
+
+
+@cache
+def _font_url() -> str:
+    """Streamlit's own Source Sans (served from /static/media/), so the form looks like the app."""
+    media = Path(st.__file__).parent / "static" / "static" / "media"
+    found = sorted(media.glob("SourceSansVF-Upright.ttf.*.woff2"))
+    return f"{base_path()}/static/media/{found[0].name}" if found else ""
+
+
+def _header(switch_href: str | None = None, switch_label: str = "") -> str:
+    switch = f"<a class='lang' href='{_attr(switch_href)}'>{_text(switch_label)}</a>" if switch_href else ""
+    return f"<header><img src='{_logo()}' alt='' width='28' height='28'><span>Sipantau</span>{switch}</header>"
+
+
+def _page(lang: str, title: str, content: str) -> str:
+    return PAGE.format(lang=lang, title=_text(title), icon=_logo(), font=_attr(_font_url()), content=content)
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · Sipantau</title>
+<link rel="icon" href="{icon}">
+<style>
+@font-face {{ font-family: "Source Sans"; src: url("{font}") format("woff2"); font-weight: 200 900; }}
+* {{ box-sizing: border-box; }}
+body {{ margin: 0; font-family: "Source Sans", sans-serif; font-size: 1rem; line-height: 1.6; color: #31333F;
+       background: #FFFFFF; }}
+main {{ max-width: 30rem; margin: 4rem auto; padding: 0 1.5rem; }}
+header {{ display: flex; align-items: center; gap: .5rem; font-weight: 600; margin-bottom: 2rem; }}
+header .lang {{ margin-left: auto; font-weight: 400; }}
+h1 {{ font-size: 2rem; font-weight: 700; margin: 0 0 .5rem; }}
+.subtitle {{ color: rgba(49, 51, 63, .6); font-size: .875rem; margin: 0 0 1.5rem; }}
+form {{ border: 1px solid rgba(49, 51, 63, .2); border-radius: .5rem; padding: 1.25rem; }}
+label {{ display: block; font-size: .875rem; margin: .75rem 0 .25rem; }}
+input {{ width: 100%; font: inherit; color: inherit; background: #F0F2F6; border: 1px solid transparent;
+         border-radius: .5rem; padding: .5rem .75rem; }}
+input:focus {{ outline: none; border-color: #0B5394; }}
+button, .button {{ display: inline-block; width: 100%; margin-top: 1.25rem; font: inherit; font-weight: 400;
+         color: #FFFFFF; background: #0B5394; border: 1px solid #0B5394; border-radius: .5rem; padding: .4rem .75rem;
+         cursor: pointer; text-align: center; text-decoration: none; }}
+.secondary {{ color: #31333F; background: #FFFFFF; border-color: rgba(49, 51, 63, .2); }}
+a {{ color: #0B5394; }}
+p.error, p.info, p.warning {{ border-radius: .5rem; padding: .75rem 1rem; }}
+p.error {{ background: rgba(255, 43, 43, .09); color: #7D353B; }}
+p.info {{ background: rgba(28, 131, 225, .1); color: #004280; }}
+p.warning {{ background: rgba(255, 227, 18, .1); color: #926C05; font-size: .875rem; }}
+code {{ font-size: .85em; }}
+</style>
+</head>
+<body><main>
+{content}
+</main></body>
+</html>
+"""
+
+LOGIN_FORM = """<form method="post" action="{action}">
+<input type="hidden" name="csrf" value="{csrf}">
+<input type="hidden" name="next" value="{next}">
+<input type="hidden" name="bahasa" value="{lang}">
+<label for="username">{username}</label>
+<input id="username" name="username" autocomplete="username" maxlength="60" autofocus>
+<label for="password">{password}</label>
+<input id="password" name="password" type="password" autocomplete="current-password" maxlength="256">
+<button type="submit">{button}</button>
+</form>
+{sso}"""
+
+SSO_LINK = """<a class="button secondary" href="{href}">{label}</a>"""
+
+LOGOUT_FORM = """<form method="post" action="{action}">
+<input type="hidden" name="csrf" value="{csrf}">
+<p>{question}</p>
+<button type="submit">{button}</button>
+<a class="button secondary" href="{home}">{cancel}</a>
+</form>"""
