@@ -151,7 +151,8 @@ def measure_figures(charts, geo, readiness, offices, provinces, directory) -> di
     emit(measure="figure_bytes", figure="one_province_regencies", province=code, features=features, bytes=size,
          budget=BUDGETS["one_province_regencies"], ok=size <= BUDGETS["one_province_regencies"],
          median_bytes=int(statistics.median(p[0] for p in per_province)))
-    tile = charts.tile_map(provinces.frame, "progress", "id")
+    tiles = geo.province_tile_grid()
+    tile = charts.tile_map(provinces.frame, "progress", "id", tiles=tiles)
     emit(measure="figure_bytes", figure="tile_map", features=38, bytes=nbytes(tile))
     figures["tile"] = tile
 
@@ -174,7 +175,7 @@ def measure_figures(charts, geo, readiness, offices, provinces, directory) -> di
         "national_regency_url": lambda: charts.choropleth(offices.frame, "lag", "id", "/g.geojson", level="regency",
                                                           bounds=bounds),
         "province_url": lambda: charts.choropleth(provinces.frame, "index", "id", "/g.geojson", bounds=bounds),
-        "tile_map": lambda: charts.tile_map(provinces.frame, "progress", "id"),
+        "tile_map": lambda: charts.tile_map(provinces.frame, "progress", "id", tiles=tiles),
     }
     for name, build in builds.items():
         emit(measure="build_ms", figure=name, ms=median_ms(build),

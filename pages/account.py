@@ -1,28 +1,23 @@
-"""Akun saya: who I am, where I may work, and changing my password."""
+"""Akun saya: who I am, where I may work, and changing my password.
 
-import pandas as pd
+Layout only (the page rule is in dashboard.py): the reads and the change are sipantau.ui.forms'.
+"""
+
 import streamlit as st
 
-from sipantau import auth, form_ui, forms
+from sipantau import screens, ui
 from sipantau.inert import md_escape
 
-t = form_ui.t
-actor = form_ui.require(lambda a: a is not None)
-lang = form_ui.lang()
+t = ui.filters.t
+actor = ui.nav.require("pages/account.py")
+lang = ui.filters.lang()
 
 st.title(t("inp_page_account"))
-with form_ui.conn() as conn:
-    me = forms.account(conn, actor)
-
-st.dataframe(pd.DataFrame({
-    t("inp_field"): [t("username"), t("inp_account_name"), t("inp_account_role"), t("inp_account_scope"),
-                     t("inp_account_email")],
-    t("inp_value"): [me["username"], me["full_name"] or "–", me["role_name"],
-                 forms.scope_text(actor, me["region_name"], lang), me["email"] or "–"],
-}), hide_index=True, key="akun_info", alt=t("inp_page_account"))
+st.dataframe(screens.input.account_table(ui.forms.account(actor), actor, lang), hide_index=True, key="akun_info",
+             alt=t("inp_page_account"))
 
 st.subheader(t("inp_account_change_password"))
-st.caption(t("inp_account_password_policy").format(n=auth.MIN_PASSWORD_LENGTH))
+st.caption(t("inp_account_password_policy").format(n=ui.forms.MIN_PASSWORD_LENGTH))
 with st.form("akun_sandi", clear_on_submit=True, width=480):
     old = st.text_input(t("inp_account_old_password"), type="password", autocomplete="current-password",
                         key="akun_lama")
@@ -36,8 +31,8 @@ if submitted:
         st.error(t("inp_account_password_mismatch"), icon=":material/error:")
     else:
         try:
-            auth.change_password(form_ui.engine(), actor, old or "", new or "")
-        except (auth.PasswordRejected, auth.NotAllowed) as exc:
+            ui.forms.change_password(actor, old or "", new or "")
+        except ui.forms.Refused as exc:
             st.error(md_escape(exc), icon=":material/error:")
         else:
             st.success(t("inp_account_password_changed"), icon=":material/task_alt:")

@@ -1,22 +1,25 @@
-"""Ringkasan nasional: the national picture for the chosen election and date."""
+"""Ringkasan nasional: the national picture for the chosen election and date.
+
+Layout only (the page rule is in dashboard.py): frames from sipantau.ui and sipantau.screens.
+"""
 
 import streamlit as st
 
-from sipantau import charts, display, i18n, webapp
+from sipantau import charts, i18n, screens, ui
 from sipantau.inert import md_escape
 
-f = webapp.page_filters()
-nat = webapp.national(f.election_code, f.as_of, f.version)
+f = ui.filters.page_filters()
+nat = ui.data.national(f.election_code, f.as_of, f.version)
 
 st.title(f.t("national_picture"))
 st.caption(f"{f.t('app_subtitle')}  \n{f.t('as_of')} **{i18n.day(f.as_of, f.lang)}**")
 
 with st.container(horizontal=True):
-    for h in display.headlines(nat, f.lang, f.stage_id):
+    for h in screens.national.headlines(nat, f.lang, f.stage_id):
         st.metric(md_escape(h.label), md_escape(h.value), help=md_escape(h.help), border=True)
 
 st.subheader(f.t("active_stages") if f.stage_id is None else f.t("stage"))
-table = display.stage_table(nat, f.lang, f.stage_id)
+table = screens.national.stage_table(nat, f.lang, f.stage_id)
 if table.empty:
     st.info(f.t("no_active_stages"))
 else:
@@ -30,4 +33,4 @@ with left:
 with right:
     if not nat.nphd.empty:
         st.subheader(f.t("nphd_title"))
-        st.dataframe(display.nphd_table(nat, f.lang), hide_index=True)
+        st.dataframe(screens.national.nphd_table(nat, f.lang), hide_index=True)

@@ -7,12 +7,13 @@ import hashlib
 
 import streamlit as st
 
-from sipantau import form_ui, forms, i18n, ingest
+from sipantau import i18n, ingest, ui
+from sipantau.inert import md_escape
 
-t = form_ui.t
-actor = form_ui.require_writer()
-lang = form_ui.lang()
-engine = form_ui.engine()
+t = ui.filters.t
+actor = ui.nav.require("pages/import_data.py")
+lang = ui.filters.lang()
+engine = ui.data.engine()
 
 st.title(t("inp_page_import"))
 st.caption(t("inp_import_intro"))
@@ -43,7 +44,7 @@ with st.container(horizontal=True):
 st.subheader(t("inp_import_upload"))
 done = st.session_state.pop("imp_done", None)
 if done is not None:
-    st.success(forms.md_escape(done), title=t("inp_import_stored_title"), icon=":material/task_alt:")
+    st.success(md_escape(done), title=t("inp_import_stored_title"), icon=":material/task_alt:")
 
 generation = st.session_state.setdefault("imp_generation", 0)
 upload = st.file_uploader(t("inp_import_file"), type=["csv", "xlsx", "xls", "ods"], key=f"imp_berkas_{generation}",
@@ -71,7 +72,7 @@ if state is None or state["signature"] != signature:
 
 if state["refused"] is not None:
     message, errors = state["refused"]
-    st.error(forms.md_escape(message), title=t("inp_import_refused_title"), icon=":material/error:")
+    st.error(md_escape(message), title=t("inp_import_refused_title"), icon=":material/error:")
     st.dataframe(errors, hide_index=True, key="imp_errors", alt=t("inp_import_errors"),
                  column_config={"baris": st.column_config.NumberColumn(t("inp_import_row"), format="%d"),
                                 "kolom": t("inp_import_column"), "pesan": t("inp_import_message")})
@@ -98,7 +99,7 @@ if st.button(t("inp_import_commit").format(n=i18n.number(trial.stored, lang)), t
         result = ingest.commit(engine, actor, preview)
     except ingest.ImportRefused as exc:
         st.session_state.pop("imp_state", None)
-        st.error(forms.md_escape(exc.message), title=t("inp_import_refused_title"), icon=":material/error:")
+        st.error(md_escape(exc.message), title=t("inp_import_refused_title"), icon=":material/error:")
         st.dataframe(exc.errors, hide_index=True, key="imp_errors_commit", alt=t("inp_import_errors"))
         st.stop()
     st.session_state["imp_done"] = result.summary

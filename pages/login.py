@@ -1,13 +1,16 @@
-"""Masuk: local account, or the organisation's sign-in (OIDC) where configured."""
+"""Masuk: local account, or the organisation's sign-in (OIDC) where configured.
+
+Layout only (the page rule is in dashboard.py): signing in is sipantau.ui.session's.
+"""
 
 import streamlit as st
 
-from sipantau import webapp
+from sipantau import ui
 from sipantau.inert import md_escape
 
-t = webapp.t
+t = ui.filters.t
 st.title(t("login_title"))
-if st.session_state.pop("session_expired", False):
+if ui.session.session_expired():
     st.info(t("session_expired"))
 
 with st.form("login", border=True, width=420):
@@ -15,11 +18,11 @@ with st.form("login", border=True, width=420):
     password = st.text_input(t("password"), type="password", autocomplete="current-password")
     submitted = st.form_submit_button(t("login_button"), type="primary", width="stretch")
 if submitted:
-    refusal = webapp.login(username, password)
+    refusal = ui.session.login(username, password)
     if refusal:
         st.error(md_escape(refusal))
     else:
         st.rerun()
 
-if webapp.oidc_configured():
+if ui.session.oidc_configured():
     st.button(t("login_oidc"), on_click=st.login, icon=":material/badge:")

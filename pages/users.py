@@ -1,41 +1,31 @@
 """Pengguna (admin pusat): list, add, disable or enable accounts, reset a password.
 
 Every action goes through sipantau.auth, which checks the admin again and audits it.
+
+Layout only (the page rule is in dashboard.py): the reads and the actions are sipantau.ui.forms'.
 """
 
-import pandas as pd
 import streamlit as st
 
-from sipantau import auth, form_ui, forms
+from sipantau import screens, ui
 from sipantau.inert import md_escape
 
-t = form_ui.t
-actor = form_ui.require(lambda a: a is not None and a.role == "admin_pusat")
-engine = form_ui.engine()
+t = ui.filters.t
+actor = ui.nav.require("pages/users.py")
+lang = ui.filters.lang()
 
 st.title(t("inp_page_users"))
 flash = st.session_state.pop("users_flash", None)
 if flash:
     st.success(md_escape(flash), icon=":material/task_alt:")
-with form_ui.conn() as conn:
-    people = auth.list_users(conn)
-people = [p for p in people if not p["username"].startswith(auth.SYSTEM_PREFIX)]
-st.dataframe(pd.DataFrame({
-    t("username"): [p["username"] for p in people],
-    t("inp_account_name"): [p["full_name"] for p in people],
-    t("inp_account_role"): [p["role_name"] for p in people],
-    t("region"): [p["region_code"] or "–" for p in people],
-    t("inp_account_email"): [p["email"] or "–" for p in people],
-    t("inp_users_active"): [t("yes") if p["active"] else t("no") for p in people],
-    t("inp_users_locked"): [forms.moment(p["locked_until"], form_ui.lang()) if p["locked_until"] else "–"
-                            for p in people],
-}), hide_index=True, key="users_list", alt=t("inp_page_users"))
+people = ui.forms.users()
+st.dataframe(screens.input.users_table(people, lang), hide_index=True, key="users_list", alt=t("inp_page_users"))
 
 
 def _run(action, *args, success: str) -> None:
     try:
-        action(engine, actor, *args)
-    except (auth.AccountError, auth.NotAllowed) as exc:
+        action(actor, *args)
+    except ui.forms.Refused as exc:
         st.error(md_escape(exc), icon=":material/error:")
     else:
         st.session_state["users_flash"] = success
@@ -44,25 +34,19 @@ def _run(action, *args, success: str) -> None:
 
 add_tab, manage_tab = st.tabs([t("inp_users_add"), t("inp_users_manage")])
 with add_tab:
+    roles = screens.input.role_names()
     with st.form("users_add_form", clear_on_submit=False):
         username = st.text_input(t("username"), key="users_nama", max_chars=60, help=t("inp_users_username_help"))
         full_name = st.text_input(t("inp_account_name"), key="users_lengkap", max_chars=120)
-        role = st.selectbox(t("inp_account_role"), options=list(auth.ROLES), format_func=auth.ROLES.get,
-                            key="users_peran")
+        role = st.selectbox(t("inp_account_role"), options=list(roles), format_func=roles.get, key="users_peran")
         region = st.text_input(t("inp_users_region"), key="users_wilayah", max_chars=8, help=t("inp_users_region_help"))
         email = st.text_input(t("inp_account_email"), key="users_email", max_chars=160)
         password = st.text_input(t("inp_users_initial_password"), type="password", key="users_sandi",
                                  autocomplete="new-password", help=t("inp_users_password_help"))
         submitted = st.form_submit_button(t("inp_users_add_button"), type="primary", icon=":material/person_add:")
     if submitted:
-        try:
-            auth.add_user(engine, actor, username or "", full_name or "", role, (region or "").strip() or None,
-                          email or None, password or None)
-        except (auth.AccountError, auth.NotAllowed) as exc:
-            st.error(md_escape(exc), icon=":material/error:")
-        else:
-            st.session_state["users_flash"] = t("inp_users_added")
-            st.rerun()
+        _run(ui.forms.add_user, username or "", full_name or "", role, (region or "").strip() or None, email or None,
+             password or None, success=t("inp_users_added"))
 
 with manage_tab:
     names = [p["username"] for p in people if p["username"] != actor.username]
@@ -74,12 +58,12 @@ with manage_tab:
             disable = st.button(t("inp_users_disable"), key="users_disable", icon=":material/person_off:")
             enable = st.button(t("inp_users_enable"), key="users_enable", icon=":material/person_check:")
         if disable:
-            _run(auth.disable_user, target, success=t("inp_users_disabled"))
+            _run(ui.forms.disable_user, target, success=t("inp_users_disabled"))
         if enable:
-            _run(auth.enable_user, target, success=t("inp_users_enabled"))
+            _run(ui.forms.enable_user, target, success=t("inp_users_enabled"))
         with st.form("users_reset_form", clear_on_submit=True):
             new_password = st.text_input(t("inp_account_new_password"), type="password", key="users_reset_sandi",
                                          autocomplete="new-password")
             reset = st.form_submit_button(t("inp_users_reset"), icon=":material/lock_reset:")
         if reset:
-            _run(auth.reset_password, target, new_password or "", success=t("inp_users_reset_done"))
+            _run(ui.forms.reset_password, target, new_password or "", success=t("inp_users_reset_done"))

@@ -87,7 +87,8 @@ def build_figure(data: MapData, level: str, metric: str, lang: str = "id", *, pr
     province_name = str(data.names.get(province, province)) if province else None
     title = map_title(data, metric, lang, province_name, classes)
     if tiles:
-        return charts.tile_map(data.frame, metric, lang, classes, height=height, title=title)
+        return charts.tile_map(data.frame, metric, lang, classes, tiles=geo.province_tile_grid(), names=data.names,
+                               height=height, title=title)
     layer = geo.prepared_geojson(level, province if level == "regency" else None, boundaries)
     return charts.choropleth(data.frame, metric, lang, layer, level=level, province_code=province,
                              classes=classes, width=width, height=height, title=title,

@@ -1,23 +1,20 @@
-"""What the input pages offer and show: picker options within the user's scope, the
-region's recent records, idempotency keys and receipts. Pure (no Streamlit), so what
-a form offers is tested here; scope is still enforced by reports.py on every write.
+"""What the input pages read: the offices of an election, code tables, and what a region already
+holds (recent reports, obstacles and their follow-up, NPHD and disbursements, the account).
+
+Read queries only (no Streamlit): pages reach them through sipantau.ui.forms, and
+sipantau.screens.input turns them into what people read. They belong with the read side
+(sipantau.history, issue 8) once it takes queries for one region.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
-from sipantau import i18n
 from sipantau import models as m
-from sipantau.auth import WRITER_ROLES, Actor, can_write_region
-from sipantau.config import TIMEZONE
+from sipantau.auth import Actor
 from sipantau.inert import md_escape  # noqa: F401 - pages/import_data.py calls it forms.md_escape
 from sipantau.readiness import frame, raw
 from sipantau.reports import not_replaced
@@ -33,10 +30,6 @@ nd = m.NphdDisbursement.__table__
 users = m.User.__table__
 
 
-def is_writer(actor: Actor | None) -> bool:
-    return actor is not None and actor.role in WRITER_ROLES
-
-
 # ---- picker options ----------------------------------------------------------------
 
 
@@ -45,12 +38,6 @@ def election_regions(conn: Connection, election_code: str) -> pd.DataFrame:
     q = (select(rg.c.code, rg.c.name, rg.c.level, rg.c.kind).join(er, er.c.region_code == rg.c.code)
          .where(er.c.election_code == election_code).order_by(rg.c.code))
     return frame(conn, q)
-
-
-def writable_regions(regions: pd.DataFrame, actor: Actor) -> dict[str, str]:
-    """code → "73.10 · Kabupaten …" for the regions this user may write for (the picker)."""
-    return {code: f"{code} · {name}" for code, name in zip(regions["code"], regions["name"], strict=True)
-            if can_write_region(actor, code)}
 
 
 def code_names(conn: Connection, model, lang: str = "id") -> dict[str, str]:
@@ -66,27 +53,15 @@ def code_names(conn: Connection, model, lang: str = "id") -> dict[str, str]:
 # ---- what the region has already ----------------------------------------------------
 
 
-def recent_reports(conn: Connection, region_code: str, election_code: str, lang: str = "id",
-                   limit: int = 20) -> pd.DataFrame:
-    """The region's latest stage reports in the election (newest recorded first), as text."""
-    name = st_.c.name_en if lang == "en" else st_.c.name_id
-    q = (select(sr.c.id, name.label("stage"), raw(sr.c.situation_date), sr.c.progress, sr.c.status, sr.c.note,
-                raw(sr.c.recorded_at), users.c.username, sr.c.replaces_id)
+def recent_reports(conn: Connection, region_code: str, election_code: str, limit: int = 20) -> pd.DataFrame:
+    """The region's latest stage reports in the election, newest recorded first."""
+    q = (select(sr.c.id, st_.c.name_id.label("stage_name_id"), st_.c.name_en.label("stage_name_en"),
+                raw(sr.c.situation_date), sr.c.progress, sr.c.status, sr.c.note, raw(sr.c.recorded_at),
+                users.c.username, sr.c.replaces_id)
          .join(st_, st_.c.id == sr.c.stage_id).join(users, users.c.id == sr.c.recorded_by)
          .where(sr.c.region_code == region_code, st_.c.election_code == election_code)
          .order_by(sr.c.id.desc()).limit(limit))
-    df = frame(conn, q, dates=("situation_date", "recorded_at"))
-    t = lambda key: i18n.t(key, lang)  # noqa: E731
-    return pd.DataFrame({
-        t("inp_reference"): [reference("stage_report", i) for i in df["id"]],
-        t("stage"): df["stage"],
-        t("inp_situation_date"): [i18n.day(d.date(), lang, "dd-MM-y") for d in df["situation_date"]],
-        t("inp_progress_pct"): df["progress"].round(1),
-        t("inp_report_status"): df["status"].map(lambda s: status_label(s, lang)),
-        t("inp_note"): df["note"].fillna(""),
-        t("inp_recorded_by"): df["username"],
-        t("inp_recorded_at"): [moment(ts, lang) for ts in df["recorded_at"]],
-    })
+    return frame(conn, q, dates=("situation_date", "recorded_at"))
 
 
 def region_obstacles(conn: Connection, region_code: str, election_code: str) -> pd.DataFrame:
@@ -146,121 +121,16 @@ def agreement_disbursements(conn: Connection, region_code: str, election_code: s
     return df
 
 
-# ---- idempotency and receipts --------------------------------------------------------
-
-
-def form_key(nonce: str, actor: Actor, form: str, values: dict[str, Any]) -> str:
-    """The idempotency key of one submission: the session's form nonce, who, which form
-    and what was typed. A double click, a retry after a lost connection, or the same
-    values sent again in this session return the first receipt; any change is new."""
-    payload = json.dumps({"n": nonce, "u": actor.id, "f": form, "v": values}, default=str, sort_keys=True,
-                         ensure_ascii=False)
-    return "form:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def reference(entity: str, record_id: int) -> str:
-    return f"{entity.upper()}-{record_id:07d}"
-
-
-def jakarta(value: datetime | pd.Timestamp) -> datetime:
-    """A stored moment in Jakarta time (SQLite hands back naive UTC)."""
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(TIMEZONE)
-
-
-def moment(value: datetime | pd.Timestamp | None, lang: str = "id") -> str:
-    """`29 Nov 2026 20.15 WIB`: when something was recorded, on the ministry's clock."""
-    if value is None or (isinstance(value, pd.Timestamp) and pd.isna(value)):
-        return "–"
-    return f"{i18n.moment(jakarta(value), lang)} WIB"
-
-
-@dataclass(frozen=True)
-class ReceiptView:
-    """What the operator sees after a write (kept in the session until the next submit)."""
-
-    reference: str
-    recorded_at: str
-    duplicate: bool
-    rows: tuple[tuple[str, str], ...]  # (field, value as typed) — shown as a table, never as Markdown
-
-    def table(self, field_label: str, value_label: str) -> pd.DataFrame:
-        return pd.DataFrame(list(self.rows), columns=[field_label, value_label])
-
-
-def receipt_view(receipt, rows: list[tuple[str, Any]], lang: str = "id") -> ReceiptView:
-    return ReceiptView(receipt.reference, moment(receipt.recorded_at, lang), receipt.duplicate,
-                       tuple((label, shown(value, lang)) for label, value in rows))
-
-
-def shown(value: Any, lang: str = "id") -> str:
-    """A typed value as text for the receipt table."""
-    if value is None or value == "":
-        return "–"
-    if isinstance(value, bool):
-        return i18n.t("yes", lang) if value else i18n.t("no", lang)
-    if isinstance(value, date):
-        return i18n.day(value, lang)
-    if isinstance(value, float):
-        return i18n.number(value, lang, 0 if value.is_integer() else 1)
-    if isinstance(value, int):
-        return i18n.number(value, lang)
-    return str(value)
-
-
-# ---- words -------------------------------------------------------------------------
-
-REPORT_STATUS_KEYS = {"belum_mulai": "inp_status_belum_mulai", "berjalan": "inp_status_berjalan",
-                      "selesai": "inp_status_selesai", "terkendala": "inp_status_terkendala"}
-OBSTACLE_STATUS_KEYS = {"baru": "inp_obstacle_status_baru", "ditangani": "inp_obstacle_status_ditangani",
-                        "eskalasi": "inp_obstacle_status_eskalasi", "selesai": "inp_obstacle_status_selesai"}
-
-
-def status_label(code: str | None, lang: str = "id") -> str:
-    key = REPORT_STATUS_KEYS.get(code or "")
-    return i18n.t(key, lang) if key else (code or "–")
-
-
-def obstacle_status_label(code: str | None, lang: str = "id") -> str:
-    key = OBSTACLE_STATUS_KEYS.get(code or "")
-    return i18n.t(key, lang) if key else (code or "–")
-
-
-def first_upper(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 # ---- accounts ------------------------------------------------------------------------
 
 
 def account(conn: Connection, actor: Actor) -> dict[str, Any]:
     """What the account page shows about the signed-in user (never the hash)."""
-    from sipantau.auth import ROLES
-
     row = conn.execute(select(users.c.username, users.c.full_name, users.c.role, users.c.region_code,
                               users.c.email, users.c.created_at).where(users.c.id == actor.id)).mappings().first()
     data = dict(row) if row else {"username": actor.username, "full_name": actor.username, "role": actor.role,
                                   "region_code": actor.region_code, "email": None, "created_at": None}
-    data["role_name"] = ROLES.get(data["role"], data["role"])
     data["region_name"] = None
     if data["region_code"]:
         data["region_name"] = conn.execute(select(rg.c.name).where(rg.c.code == data["region_code"])).scalar()
     return data
-
-
-def scope_text(actor: Actor, region_name: str | None, lang: str = "id") -> str:
-    """In words: where this user may read and write."""
-    t = lambda key: i18n.t(key, lang)  # noqa: E731
-    where = f"{actor.region_code} · {region_name}" if actor.region_code else t("inp_scope_national")
-    if actor.role == "admin_pusat":
-        return t("inp_scope_admin")
-    if actor.role == "operator_provinsi":
-        return t("inp_scope_operator_province").format(region=where)
-    if actor.role == "operator_kabkota":
-        return t("inp_scope_operator_regency").format(region=where)
-    if actor.role == "verifikator_provinsi":
-        return t("inp_scope_verifier").format(region=where)
-    return t("inp_scope_reader")

@@ -33,8 +33,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import MultiPolygon, Polygon, box, mapping
+from shapely.geometry import MultiPolygon, Polygon, mapping
 
+from sipantau import i18n
 from sipantau.rules import clean_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,10 +59,8 @@ SHA256 = {
     "regencies.geojson": "3f270079df289eeb7198256d5407dbda2d5bfb7789f34d39597d4e5cf72fdf23",
     "LICENSE": "19550206d3b33f3073e1a4b85d51702f210da136068747d462f46e8f9c6e3ade",
 }
-ATTRIBUTION = (
-    "Batas wilayah: Badan Informasi Geospasial, melalui ardian28/GeoJson-Indonesia-38-Provinsi "
-    "dan mashadinoor/Indonesia-Geojson-2026 (lisensi MIT)."
-)
+# The reference copy's credit; its English is in the catalog too, so maps translate it.
+ATTRIBUTION = i18n.t("boundaries_attribution", "id")
 # Shown when an installed file is neither the pinned reference copy nor recorded by an import:
 # better an honest "unknown" than crediting the reference source for someone else's data.
 UNKNOWN_ATTRIBUTION = (
@@ -939,23 +938,3 @@ def province_tile_grid(path: Path | str | None = None) -> pd.DataFrame:
     tiles = pd.read_csv(path or TILES_CSV, dtype={"code": str})
     return tiles[["code", "row", "col"]].astype({"row": int, "col": int})
 
-
-def tile_grid_geojson(regions: pd.DataFrame | None = None, *, cell: float = 3.0, gap: float = 0.3,
-                      exterior_cw: bool = True) -> dict:
-    """Tiles as squares placed over Indonesia's extent (west 95°E, north 6°N), so the same
-    choropleth code and fitbounds draw it; feature id = province code."""
-    tiles = province_tile_grid()
-    if regions is None:
-        try:
-            regions = read_regions()
-        except (ImportError, OSError):
-            regions = pd.DataFrame(columns=["code", "name"])
-    names = dict(zip(regions["code"], regions["name"]))
-    squares = [
-        box(95 + c * cell + gap / 2, 6 - (r + 1) * cell + gap / 2, 95 + (c + 1) * cell - gap / 2, 6 - r * cell - gap / 2)
-        for r, c in zip(tiles["row"], tiles["col"])
-    ]
-    squares = shapely.orient_polygons(np.array(squares, dtype=object), exterior_cw=exterior_cw)
-    # no boundary data in a tile grid, so nothing to credit
-    return feature_collection(list(tiles["code"]), [names.get(c, c) for c in tiles["code"]], squares,
-                              attribution=None, grid=1e-3)

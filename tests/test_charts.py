@@ -215,7 +215,7 @@ def test_selected_codes():
 
 @pytest.mark.parametrize("classes", [False, True])
 def test_tile_map_has_38_tiles(frames, classes):
-    fig = charts.tile_map(frames["provinces"], "progress", "id", classes)
+    fig = charts.tile_map(frames["provinces"], "progress", "id", classes, tiles=geo.province_tile_grid())
     assert len(fig.layout.shapes) == 38 == len(geo.province_tile_grid())
     tiles = fig.data[0]
     assert len(tiles.x) == 38 and {c[5] for c in tiles.customdata} == set(geo.province_tile_grid()["code"])
@@ -234,8 +234,6 @@ def test_small_charts(frames):
     sev = charts.severity_bar(shuffled, "id")
     assert list(sev.layout.yaxis.categoryarray) == ["Rendah", "Sedang", "Tinggi", "Kritis"]
     assert sev.layout.yaxis.autorange == "reversed"  # rendah on top
-    nphd = charts.nphd_bars(nat.nphd, "en")
-    assert [t.name for t in nphd.data] == ["Signed", "Fully disbursed", "Partly disbursed"]
     stage = frames["snap"].stages.iloc[-1]
     history = pd.DataFrame({"situation_date": pd.to_datetime(["2024-11-28", "2024-12-05"]), "progress": [10.0, 40.0]})
     timeline = charts.stage_timeline(history, "id", start_date=stage.start_date, end_date=stage.end_date,

@@ -6,7 +6,8 @@ from datetime import date
 
 import pandas as pd
 
-from sipantau import display, i18n, lists
+from sipantau import i18n
+from sipantau.screens import lists
 
 
 def test_indonesian_formats():
@@ -29,11 +30,8 @@ def test_metric_table_puts_the_best_first_and_lag_the_other_way():
     frame = pd.DataFrame({"region_code": ["11", "12", "13"], "name": ["A", "B", "C"],
                           "progress": [50.0, 90.0, None], "lag": [30.0, 2.0, None],
                           "class": ["critical", "on_track", "no_data"], "rank": [3, 1, 2], "obstacles": [4, 0, 1]})
-    assert display.metric_table(frame, "progress", "id")["name"].tolist() == ["B", "A", "C"]
-    lag = display.metric_table(frame, "lag", "id")
+    assert lists.metric_table(frame, "progress", "id")["name"].tolist() == ["B", "A", "C"]
+    lag = lists.metric_table(frame, "lag", "id")
     assert lag["name"].tolist() == ["B", "A", "C"]  # smallest lag is best; no data last
     assert lag["class"].tolist() == ["Sesuai jadwal", "Kritis", "Belum melapor"]
 
-
-def test_rank_change_arrows():
-    assert [lists.rank_change_text(v) for v in (3, -2, 0, None)] == ["▲ 3", "▼ 2", "=", "–"]

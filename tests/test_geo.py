@@ -389,12 +389,3 @@ def test_tile_grid_has_one_distinct_tile_per_province(regions):
     papua = ["91", "92", "93", "94", "95", "96"]
     assert at.loc[papua, "col"].min() > at.drop(index=papua)["col"].max() - 1  # Papua far right
     assert at.loc[["31", "32", "33", "34", "35", "51", "52", "53"], "row"].min() >= 3  # south
-
-
-def test_tile_grid_geojson_squares(regions):
-    ids, geoms = _geoms(geo.tile_grid_geojson(regions))
-    assert len(ids) == 38 == len(set(ids))
-    assert shapely.is_valid(geoms).all()
-    assert np.allclose(shapely.area(geoms), shapely.area(geoms[0]))
-    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-    assert (left == right).all()

@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 from test_browser import ARTIFACTS, CHROMIUM, _free_port, wait_for_app
 
-from sipantau import audit, charts, documents, forms, readiness, upload_guard
+from sipantau import audit, charts, documents, forms, geo, readiness, upload_guard
 from sipantau import models as m
 from sipantau.auth import add_user, get_actor
 from sipantau.config import ROOT, settings
@@ -46,6 +46,7 @@ from sipantau.reports import (
     record_obstacle_action,
     submit_stage_report,
 )
+from sipantau.screens.input import reference
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -284,7 +285,7 @@ def test_markdown_elements_get_only_catalog_or_escaped_text():
     anything else (a record's field, a name, a message) must go through md_escape or be
     shown with st.text / st.dataframe instead."""
     sources = streamlit_sources()
-    assert ROOT / "pages" / "regency.py" in sources and ROOT / "sipantau" / "webapp.py" in sources
+    assert ROOT / "pages" / "regency.py" in sources and ROOT / "sipantau" / "ui" / "nav.py" in sources
     assert [o for path in sources for o in markdown_offenders(path)] == []
 
 
@@ -423,15 +424,14 @@ def test_figures_carry_names_as_text(app_db):
     offices = readiness.region_metrics(snap)
     provinces = readiness.province_metrics(snap, offices)
     timeline = pd.DataFrame({"situation_date": [pd.Timestamp("2024-11-01")], "progress": [50.0]})
-    figures = [charts.tile_map(provinces, "progress", "id", title=NAMES["tahapan"]),
+    figures = [charts.tile_map(provinces, "progress", "id", tiles=geo.province_tile_grid(), title=NAMES["tahapan"]),
                charts.choropleth(offices, "index", "id", "/app/static/geo/regencies-73.geojson", level="regency",
                                  province_code=PROVINCE, bounds=(117.0, -7.8, 122.0, -1.8), title=NAMES["tahapan"]),
                charts.severity_bar(nat.obstacles_by_severity, "id"),
-               charts.nphd_bars(nat.nphd, "id"),
                charts.stage_timeline(timeline, "id", title=NAMES["tahapan"])]
     texts = [s for fig in figures for s in _strings(fig.to_plotly_json())]
     assert [s for s in texts if re.search(r"<(img|a|script)\b", s)] == []  # plotly would render these
-    for name in ("provinsi", "kabupaten", "tingkat", "mitra", "tahapan"):
+    for name in ("provinsi", "kabupaten", "tingkat", "tahapan"):
         assert any(plotly_escape(NAMES[name]) in s for s in texts), name
 
 
@@ -794,5 +794,5 @@ def _walk(v: Visit, db: HostileDb) -> None:
 
     v.go("jejak-audit")
     for kind, fields in RECORD_FIELDS.items():
-        v.pick("Data", forms.reference(kind, db.refs[kind]))
+        v.pick("Data", reference(kind, db.refs[kind]))
         v.expect_text(f"jejak-audit {kind}", *(json.dumps(FIELDS[f], ensure_ascii=False)[1:-1] for f in fields))

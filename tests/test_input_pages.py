@@ -112,21 +112,22 @@ def fill_stage_report(at: AppTest, engine, *, stage="kampanye", day=date(2024, 1
 
 def test_region_options_follow_the_scope(engine):
     from sipantau import forms
+    from sipantau.screens import input as screen
 
     with engine.connect() as conn:
         regions = forms.election_regions(conn, "pilkada-2024")
     pangkep, sulsel, admin, verifier = (actor(engine, u) for u in
                                         ("operator.pangkep", "operator.sulsel", "admin", "verifikator.sulsel"))
-    assert list(forms.writable_regions(regions, pangkep)) == ["73.10"]
-    province = list(forms.writable_regions(regions, sulsel))
+    assert list(screen.writable_regions(regions, pangkep)) == ["73.10"]
+    province = list(screen.writable_regions(regions, sulsel))
     assert province[0] == "73" and all(c.startswith("73.") for c in province[1:]) and len(province) == 25
-    assert len(forms.writable_regions(regions, admin)) == len(regions)
-    assert forms.writable_regions(regions, verifier) == {}  # readers write nothing
+    assert len(screen.writable_regions(regions, admin)) == len(regions)
+    assert screen.writable_regions(regions, verifier) == {}  # readers write nothing
 
 
 def test_idempotency_key_is_stable_for_the_same_submission():
-    from sipantau import forms
     from sipantau.auth import Actor
+    from sipantau.screens import input as forms
 
     who, other = Actor(1, "a", "operator_kabkota", "73.10"), Actor(2, "b", "operator_kabkota", "73.10")
     values = {"region_code": "73.10", "progress": 50.0, "situation_date": date(2024, 10, 24), "note": "x"}
@@ -141,7 +142,7 @@ def test_idempotency_key_is_stable_for_the_same_submission():
 def test_receipt_times_are_told_in_jakarta_time():
     from datetime import UTC, datetime
 
-    from sipantau import forms
+    from sipantau.screens import input as forms
 
     assert forms.moment(datetime(2024, 11, 20, 17, 30, tzinfo=UTC)) == "21 Nov 2024 00.30 WIB"
     assert forms.moment(datetime(2024, 11, 20, 17, 30)) == "21 Nov 2024 00.30 WIB"  # SQLite: naive UTC

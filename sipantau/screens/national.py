@@ -1,9 +1,4 @@
-"""Frames as people read them: localised headings, Indonesian numbers and dates.
-
-Pure pandas (no Streamlit), so what a screen says is tested here. Numbers that a
-table must sort stay numeric and are rounded to whole points (no decimal separator
-to localise); everything else is text formatted with Babel.
-"""
+"""The national picture as people read it: headline figures, the stages in view, NPHD per counterparty."""
 
 from __future__ import annotations
 
@@ -12,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sipantau import i18n
-from sipantau.readiness import METRICS, NationalPicture
+from sipantau.readiness import NationalPicture
 
 
 @dataclass(frozen=True)
@@ -95,16 +90,3 @@ def nphd_table(nat: NationalPicture, lang: str) -> pd.DataFrame:
         t("partly_realised"): [i18n.number(v, lang) for v in n["partly_realised"]],
     })
 
-
-def metric_table(frame: pd.DataFrame, metric: str, lang: str) -> pd.DataFrame:
-    """Regions sorted by a metric (best first), with rank, class and open obstacles."""
-    better_high = METRICS[metric][2]
-    rows = frame.sort_values([metric, "region_code"], ascending=[not better_high, True], na_position="last")
-    return pd.DataFrame({
-        "region_code": rows["region_code"],
-        "name": rows["name"],
-        "value": rows[metric].astype(float).round(1),
-        "class": rows["class"].map(lambda c: i18n.t(c, lang) if isinstance(c, str) else "–"),
-        "rank": rows["rank"],
-        "obstacles": rows["obstacles"],
-    }).reset_index(drop=True)
