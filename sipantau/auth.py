@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
@@ -51,8 +51,6 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT_MINUTES = 15
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
-DEFAULT_SESSION_TIMEOUT_MINUTES = 30
-SESSION_TIMEOUT_ENV = "SIPANTAU_SESSION_TIMEOUT_MINUTES"
 
 # Built-in identity the command line acts as: inactive, without password, never logs in.
 CLI_USERNAME = "sistem.cli"
@@ -540,6 +538,20 @@ def _set_active(engine: Engine, admin: Actor, username: str, active: bool) -> No
     log.info("Pengguna %s %s oleh %s.", username, "diaktifkan" if active else "dinonaktifkan", admin.username)
 
 
+def revoke_sessions(engine: Engine, admin: Actor, username: str) -> int:
+    """An admin (or the CLI) ends every live session of `username`; audited. Returns how many."""
+    with engine.connect() as conn:
+        _require_admin(conn, admin, "mengakhiri sesi pengguna")
+    return sessions.revoke(engine, admin.id, admin.username, username=username.strip().lower())
+
+
+def revoke_session(engine: Engine, admin: Actor, session_id: int) -> int:
+    """An admin (or the CLI) ends one session by its id (`sessions list`); audited."""
+    with engine.connect() as conn:
+        _require_admin(conn, admin, "mengakhiri sesi pengguna")
+    return sessions.revoke(engine, admin.id, admin.username, session_id=session_id)
+
+
 def system_actor(conn: Connection, username: str = CLI_USERNAME) -> Actor:
     """The built-in admin identity of a tool (default: the CLI), created inactive and
     without password on first use so that the audit log can name it."""
@@ -553,58 +565,3 @@ def system_actor(conn: Connection, username: str = CLI_USERNAME) -> Actor:
     if user["role"] != "admin_pusat" or user["password_hash"]:
         raise NotAllowed(f"Akun sistem {username!r} telah diubah; periksa tabel pengguna.")
     return _actor(user)
-
-
-# ---- sessions -----------------------------------------------------------------------
-
-
-def session_timeout_minutes() -> int:
-    """Minutes of inactivity after which a dashboard session ends (env override)."""
-    raw = os.environ.get(SESSION_TIMEOUT_ENV, "").strip()
-    if not raw:
-        return DEFAULT_SESSION_TIMEOUT_MINUTES
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        log.warning("%s=%r tidak sah; memakai %d menit.", SESSION_TIMEOUT_ENV, raw, DEFAULT_SESSION_TIMEOUT_MINUTES)
-        return DEFAULT_SESSION_TIMEOUT_MINUTES
-    return value
-
-
-@dataclass(frozen=True)
-class SessionClock:
-    """Inactivity expiry, free of Streamlit. In a page::
-
-        clock = SessionClock()
-        if clock.is_expired(st.session_state.get("last_seen")):
-            ...  # forget the actor, show the login form
-        st.session_state["last_seen"] = clock.now()
-    """
-
-    timeout_minutes: int = field(default_factory=session_timeout_minutes)
-
-    @property
-    def timeout(self) -> timedelta:
-        return timedelta(minutes=self.timeout_minutes)
-
-    @staticmethod
-    def now() -> datetime:
-        return datetime.now(UTC)
-
-    def remaining(self, last_seen: datetime | None, now: datetime | None = None) -> timedelta:
-        """Time left before expiry (zero when expired; a session never seen has none)."""
-        if last_seen is None:
-            return timedelta(0)
-        left = _utc(last_seen) + self.timeout - (_utc(now) or self.now())
-        return max(left, timedelta(0))
-
-    def is_expired(self, last_seen: datetime | None, now: datetime | None = None) -> bool:
-        return self.remaining(last_seen, now) <= timedelta(0)
-
-
-def is_expired(last_seen: datetime | None, now: datetime | None = None, timeout_minutes: int | None = None) -> bool:
-    """Whether a session last active at `last_seen` has expired at `now`."""
-    clock = SessionClock(timeout_minutes) if timeout_minutes else SessionClock()
-    return clock.is_expired(last_seen, now)

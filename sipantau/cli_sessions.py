@@ -70,8 +70,8 @@ def revoke(
     engine = _engine(database_url)
     with write_tx(engine) as conn:
         cli = auth.system_actor(conn)
-    ended = sessions.revoke(engine, cli.id, cli.username, session_id=session_id,
-                            username=user.strip().lower() if user else None)
+    ended = (auth.revoke_session(engine, cli, session_id) if session_id is not None
+             else auth.revoke_sessions(engine, cli, user))
     if not ended:
         typer.echo("Tidak ada sesi aktif yang cocok.", err=True)
         raise typer.Exit(1)

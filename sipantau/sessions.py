@@ -147,12 +147,9 @@ def start(engine: Engine, user_id: int, kind: str, *, now: datetime | None = Non
 
 def adopt(engine: Engine, identity: str, user_id: int, role: str, *, now: datetime | None = None,
           limits: Limits | None = None) -> Session | None:
-    """The session of an OIDC identity cookie Streamlit has verified: started the first time
-    it is seen, the same row afterwards, None once it has ended (a new `st.login` gives a new
-    cookie, and so a new session)."""
-    found = resolve(engine, identity, now=now, limits=limits)
-    if found is not None or known(engine, identity):
-        return found
+    """Open the session of an OIDC identity cookie Streamlit has verified, seen for the first
+    time (the caller checked `known`). Two runs that see it at once make one row; an ended one
+    is never reopened (a new `st.login` gives a new cookie, and so a new session)."""
     try:
         return start(engine, user_id, kind_for(role, OIDC), now=now, limits=limits, token=identity)[1]
     except IntegrityError:  # two runs saw the new identity at once: the other one started it
@@ -258,7 +255,7 @@ def end(engine: Engine, token: str | None, reason: str = LOGGED_OUT, *, now: dat
 def revoke(engine: Engine, admin_id: int, admin_name: str, *, session_id: int | None = None,
            username: str | None = None, now: datetime | None = None) -> int:
     """An admin ends one session, or every live session of a user; audited. Returns how many.
-    The caller has checked that `admin_id` is an admin."""
+    The caller has checked that `admin_id` is an admin (auth.revoke_session(s))."""
     now = _now(now)
     where = _session.c.id == session_id if session_id is not None else _user.c.username == username
 

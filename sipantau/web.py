@@ -33,8 +33,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import html
 import logging
+import os
 import re
 import secrets
 from collections.abc import Mapping
@@ -52,22 +52,20 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sipantau import auth, i18n, sessions
+from sipantau import auth, i18n, sessions, webpages
 from sipantau import models as m
 from sipantau.config import ROOT, settings
 from sipantau.db import get_engine
-from sipantau.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, is_demo
+from sipantau.demo import is_demo
 
 log = logging.getLogger(__name__)
 
 DASHBOARD = ROOT / "dashboard.py"
-LOGO = ROOT / "assets" / "sipantau.png"
 CSRF_COOKIE = "sipantau_csrf"
 # Streamlit's OIDC identity cookie (split into _1, _2, … when large) and its tokens cookie.
 IDENTITY_COOKIE = "_streamlit_user"
 TOKENS_COOKIE = "_streamlit_user_tokens"
 MAX_FORM_BYTES = 4096
-MAX_NEXT_CHARS = 2000
 # Password checks are slow on purpose (argon2); at most this many run at once, the rest wait.
 _password_checks = anyio.CapacityLimiter(2)
 _csrf_key = secrets.token_bytes(32)
@@ -75,13 +73,18 @@ _csrf_key = secrets.token_bytes(32)
 # Paths Streamlit owns (or are ours): never a page to gate.
 NOT_PAGES = ("/_stcore/", "/static/", "/media/", "/component/", "/bidi-component/", "/app/", "/auth/",
              "/oauth2callback", "/masuk", "/keluar", "/healthz")
-# The login page's message, chosen by a fixed word in the URL (nothing from the URL is shown).
-MESSAGES = {"keluar": "web_signed_out", "berakhir": "web_session_ended", "dicabut": "web_session_revoked"}
-END_MESSAGE = {sessions.LOGGED_OUT: "keluar", sessions.IDLE: "berakhir", sessions.EXPIRED: "berakhir"}
 
 
 def create_app() -> st.App:
     """The ASGI application `python -m sipantau serve` runs."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    # The app keeps its page scripts in pages/ but lists them with st.navigation. Until a first
+    # st.navigation call has run in the process, Streamlit takes pages/ for its old multipage
+    # layout: the first run after every start cannot find the page a deep link names and shows
+    # "Page not found" (and the operations-room screen reloading after a restart is that first
+    # visitor). st.navigation sets the same flag on its first call.
+    PagesManager.uses_pages_directory = False
     base = base_path()
     routes = [
         Route(f"{base}/masuk", login, methods=["GET", "HEAD", "POST"]),
@@ -92,6 +95,25 @@ def create_app() -> st.App:
     return st.App(DASHBOARD, routes=routes, middleware=[Middleware(Guard)])
 
 
+def serve(host: str, port: int) -> None:
+    """Run the app under uvicorn until stopped (`python -m sipantau serve`)."""
+    import uvicorn
+    from streamlit import config as st_config
+    from streamlit.web.server.starlette.starlette_server import _get_uvicorn_config_kwargs
+
+    # Streamlit reads .streamlit/config.toml from the working directory; the app's own paths are
+    # absolute already.
+    os.chdir(ROOT)
+    for option, value in (("server.address", host), ("server.port", port), ("server.headless", True)):
+        st_config.set_option(option, value)
+    app = create_app()
+    # Streamlit's own websocket settings (message size, pings), as `streamlit run` has them; the
+    # forwarded scheme and client only from the trusted proxy.
+    options = _get_uvicorn_config_kwargs() | {
+        "proxy_headers": True, "forwarded_allow_ips": settings().trusted_proxies, "server_header": False}
+    uvicorn.Server(uvicorn.Config(app, host=host, port=port, **options)).run()
+
+
 def base_path() -> str:
     """`server.baseUrlPath` as a path prefix: "" or "/sipantau"."""
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
@@ -100,29 +122,6 @@ def base_path() -> str:
 
 def _engine():
     return get_engine(settings().database_url)
-
-
-# ---- where to go after the login ----------------------------------------------------------
-
-
-def safe_next(value: str | None, base: str = "") -> str:
-    """`value` when it is a path on this server (under `base`), else the home page: never a
-    URL that leaves the site (`//evil`, `/\\evil`, `https://…`, control characters)."""
-    home = f"{base}/"
-    if not value or len(value) > MAX_NEXT_CHARS or not value.startswith("/") or value.startswith("//"):
-        return home
-    if "\\" in value or any(ord(c) < 0x21 or ord(c) == 0x7F for c in value):
-        return home
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc or not (parts.path == base or parts.path.startswith(home)):
-        return home
-    rel = parts.path[len(base):]
-    return home if rel.startswith(("/masuk", "/keluar")) else value
-
-
-def _login_url(base: str, next_path: str | None = None, message: str | None = None) -> str:
-    query = {k: v for k, v in (("next", next_path), ("pesan", message)) if v}
-    return f"{base}/masuk" + (f"?{urlencode(query)}" if query else "")
 
 
 def _request_path(request: Request) -> str:
@@ -214,10 +213,10 @@ async def login(request: Request) -> Response:
     base = base_path()
     if request.method == "POST":
         return await _login_post(request, base)
-    next_path = safe_next(request.query_params.get("next"), base)
+    next_path = webpages.safe_next(request.query_params.get("next"), base)
     if await anyio.to_thread.run_sync(lambda: _live_session(request)):
         return RedirectResponse(next_path, status_code=303)
-    lang, message = _lang(request, next_path), MESSAGES.get(request.query_params.get("pesan", ""))
+    lang, message = _lang(request, next_path), webpages.MESSAGES.get(request.query_params.get("pesan", ""))
     return await _login_form(request, base, next_path, lang, message and i18n.t(message, lang), notice=True)
 
 
@@ -235,7 +234,7 @@ async def _login_post(request: Request, base: str) -> Response:
     form = await _form(request)
     if form is None:
         return PlainTextResponse(i18n.t("web_request_too_large", settings().lang), 413)
-    next_path = safe_next(form.get("next"), base)
+    next_path = webpages.safe_next(form.get("next"), base)
     lang = form.get("bahasa") if form.get("bahasa") in i18n.LANG_NAMES else settings().lang
     nonce = request.cookies.get(CSRF_COOKIE, "")
     if not (_same_origin(request) and nonce and hmac.compare_digest(_csrf_for(nonce), form.get("csrf", ""))):
@@ -247,7 +246,7 @@ async def _login_post(request: Request, base: str) -> Response:
         actor = await anyio.to_thread.run_sync(lambda: auth.authenticate(_engine(), username, password),
                                                limiter=_password_checks)
     except auth.LoginFailed as exc:
-        return await _login_form(request, base, next_path, lang, _refusal(exc, lang), status=401)
+        return await _login_form(request, base, next_path, lang, _refusal(exc, lang), status=401, typed=username)
     token, session = await anyio.to_thread.run_sync(lambda: sessions.start(
         _engine(), actor.id, sessions.kind_for(actor.role), replaces=request.cookies.get(sessions.COOKIE),
         client_ip=request.client.host if request.client else None, user_agent=request.headers.get("user-agent")))
@@ -265,24 +264,15 @@ def _refusal(exc: auth.LoginFailed, lang: str) -> str:
 
 
 async def _login_form(request: Request, base: str, next_path: str, lang: str, message: str | None,
-                      status: int = 200, notice: bool = False) -> Response:
+                      status: int = 200, notice: bool = False, typed: str = "") -> Response:
     """The form, with a fresh CSRF nonce (cookie) and its signature (hidden field)."""
     nonce = secrets.token_urlsafe(32)
-    demo = await anyio.to_thread.run_sync(_demo_database)
     other = "en" if lang == "id" else "id"
-    switch = f"{base}/masuk?{urlencode({'bahasa': other, 'next': next_path})}"
-    body = LOGIN_FORM.format(
-        action=_attr(f"{base}/masuk"), csrf=_attr(_csrf_for(nonce)), next=_attr(next_path), lang=lang,
-        username=_text(i18n.t("username", lang)), password=_text(i18n.t("password", lang)),
-        button=_text(i18n.t("login_button", lang)),
-        sso=SSO_LINK.format(href=_attr(f"{base}/masuk/sso"), label=_text(i18n.t("login_oidc", lang)))
-        if oidc_configured() else "")
-    content = (_header(switch, i18n.LANG_NAMES[other]) + f"<h1>{_text(i18n.t('login_title', lang))}</h1>"
-               + f"<p class='subtitle'>{_text(i18n.t('app_subtitle', lang))}</p>"
-               + (_demo_banner(lang) if demo else "")
-               + (f"<p class='{'info' if notice else 'error'}' role='alert'>{_text(message)}</p>" if message else "")
-               + body)
-    response = HTMLResponse(_page(lang, i18n.t("login_title", lang), content), status_code=status)
+    form = webpages.LoginForm(
+        lang=lang, action=f"{base}/masuk", csrf=_csrf_for(nonce), next_path=next_path, typed=typed,
+        message=message, notice=notice, switch_href=f"{base}/masuk?{urlencode({'bahasa': other, 'next': next_path})}",
+        demo=await anyio.to_thread.run_sync(_demo_database), sso_href=f"{base}/masuk/sso" if oidc_configured() else None)
+    response = HTMLResponse(webpages.login_page(form, _font_url()), status_code=status)
     response.set_cookie(CSRF_COOKIE, nonce, path=f"{base}/masuk", httponly=True, samesite="strict",
                         secure=_secure(request))
     if request.cookies.get(sessions.COOKIE) or request.cookies.get(IDENTITY_COOKIE):
@@ -294,12 +284,6 @@ async def _login_form(request: Request, base: str, next_path: str, lang: str, me
 def _demo_database() -> bool:
     with _engine().connect() as conn:
         return is_demo(conn)
-
-
-def _demo_banner(lang: str) -> str:
-    names = ", ".join(f"<code>{_text(name)}</code>" for name, *_ in DEMO_ACCOUNTS)
-    return (f"<p class='warning'>{_text(i18n.t('demo_banner', lang))}<br>{_text(i18n.t('demo_accounts', lang))}: "
-            f"{names} — {_text(i18n.t('password', lang))} <code>{_text(DEMO_PASSWORD)}</code></p>")
 
 
 def oidc_configured() -> bool:
@@ -328,7 +312,7 @@ async def logout(request: Request) -> Response:
     base = base_path()
     live = await anyio.to_thread.run_sync(lambda: _live_session(request))
     if not live:
-        response = RedirectResponse(_login_url(base), status_code=303)
+        response = RedirectResponse(webpages.login_url(base), status_code=303)
         _clear_cookies(response, request)
         return response
     token, session = live
@@ -341,20 +325,16 @@ async def logout(request: Request) -> Response:
     if not (_same_origin(request) and hmac.compare_digest(sessions.csrf_token(token), form.get("csrf", ""))):
         return _logout_form(base, token, session, lang, i18n.t("web_form_expired", lang), status=403)
     await anyio.to_thread.run_sync(lambda: sessions.end(_engine(), token))
-    response = RedirectResponse(_login_url(base, message="keluar"), status_code=303)
+    response = RedirectResponse(webpages.login_url(base, message="keluar"), status_code=303)
     _clear_cookies(response, request)
     return response
 
 
 def _logout_form(base: str, token: str, session: sessions.Session, lang: str, message: str | None = None,
                  status: int = 200) -> Response:
-    question = i18n.t("web_logout_question", lang).format(user=session.username)
-    content = (_header() + f"<h1>{_text(i18n.t('web_logout_title', lang))}</h1>"
-               + (f"<p class='error' role='alert'>{_text(message)}</p>" if message else "")
-               + LOGOUT_FORM.format(action=_attr(f"{base}/keluar"), csrf=_attr(sessions.csrf_token(token)),
-                                    question=_text(question), button=_text(i18n.t("logout", lang)),
-                                    home=_attr(f"{base}/"), cancel=_text(i18n.t("web_cancel", lang))))
-    response = HTMLResponse(_page(lang, i18n.t("web_logout_title", lang), content), status_code=status)
+    html = webpages.logout_page(lang=lang, action=f"{base}/keluar", csrf=sessions.csrf_token(token),
+                                username=session.username, home=f"{base}/", message=message, font_url=_font_url())
+    response = HTMLResponse(html, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -432,9 +412,9 @@ def _refusal_for(request: Request) -> Response | None:
     token, identity = request.cookies.get(sessions.COOKIE), oidc_identity(request.cookies)
     if identity and not sessions.known(engine, identity):
         return None  # a new OIDC identity: Streamlit checks it, and the first run adopts or refuses it
-    reason = (token and sessions.ended_because(engine, token)) or (identity and sessions.ended_because(engine, identity))
-    message = END_MESSAGE.get(reason, "dicabut") if reason and reason != sessions.NEW_LOGIN else None
-    response = RedirectResponse(_login_url(base, _request_path(request), message), status_code=303)
+    reason = sessions.ended_because(engine, token) or sessions.ended_because(engine, identity)
+    message = webpages.end_message(reason)
+    response = RedirectResponse(webpages.login_url(base, _request_path(request), message), status_code=303)
     _clear_cookies(response, request)
     return response
 
@@ -465,11 +445,12 @@ def security_headers(https: bool) -> list[tuple[bytes, bytes]]:
 @cache
 def content_security_policy() -> str:
     """Only this server: scripts (and the one inline script of Streamlit's index.html, by its
-    hash), styles (inline too: Streamlit styles its elements at run time), images and fonts
-    (also data:), the websocket, MapLibre's workers (blob:), frames only from here."""
+    hash; WebAssembly, which protobuf's long.js compiles for 64-bit arithmetic, but no eval),
+    styles (inline too: Streamlit styles its elements at run time), images and fonts (also
+    data:), the websocket, MapLibre's workers (blob:), frames only from here."""
     return "; ".join([
         "default-src 'self'",
-        " ".join(["script-src 'self'", *_inline_script_hashes()]),
+        " ".join(["script-src 'self' 'wasm-unsafe-eval'", *_inline_script_hashes()]),
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "font-src 'self' data:",
@@ -489,96 +470,9 @@ def _inline_script_hashes() -> list[str]:
             for body in re.findall(r"<script>(.*?)</script>", index, flags=re.DOTALL)]
 
 
-# ---- HTML ---------------------------------------------------------------------------------
-
-
-def _text(value: str) -> str:
-    return html.escape(value, quote=False)
-
-
-def _attr(value: str) -> str:
-    return html.escape(value, quote=True)
-
-
-@cache
-def _logo() -> str:
-    return "data:image/png;base64," + base64.b64encode(LOGO.read_bytes()).decode()
-
-
 @cache
 def _font_url() -> str:
-    """Streamlit's own Source Sans (served from /static/media/), so the form looks like the app."""
+    """Streamlit's own Source Sans (served from /static/media/), so the forms look like the app."""
     media = Path(st.__file__).parent / "static" / "static" / "media"
     found = sorted(media.glob("SourceSansVF-Upright.ttf.*.woff2"))
     return f"{base_path()}/static/media/{found[0].name}" if found else ""
-
-
-def _header(switch_href: str | None = None, switch_label: str = "") -> str:
-    switch = f"<a class='lang' href='{_attr(switch_href)}'>{_text(switch_label)}</a>" if switch_href else ""
-    return f"<header><img src='{_logo()}' alt='' width='28' height='28'><span>Sipantau</span>{switch}</header>"
-
-
-def _page(lang: str, title: str, content: str) -> str:
-    return PAGE.format(lang=lang, title=_text(title), icon=_logo(), font=_attr(_font_url()), content=content)
-
-
-PAGE = """<!DOCTYPE html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · Sipantau</title>
-<link rel="icon" href="{icon}">
-<style>
-@font-face {{ font-family: "Source Sans"; src: url("{font}") format("woff2"); font-weight: 200 900; }}
-* {{ box-sizing: border-box; }}
-body {{ margin: 0; font-family: "Source Sans", sans-serif; font-size: 1rem; line-height: 1.6; color: #31333F;
-       background: #FFFFFF; }}
-main {{ max-width: 30rem; margin: 4rem auto; padding: 0 1.5rem; }}
-header {{ display: flex; align-items: center; gap: .5rem; font-weight: 600; margin-bottom: 2rem; }}
-header .lang {{ margin-left: auto; font-weight: 400; }}
-h1 {{ font-size: 2rem; font-weight: 700; margin: 0 0 .5rem; }}
-.subtitle {{ color: rgba(49, 51, 63, .6); font-size: .875rem; margin: 0 0 1.5rem; }}
-form {{ border: 1px solid rgba(49, 51, 63, .2); border-radius: .5rem; padding: 1.25rem; }}
-label {{ display: block; font-size: .875rem; margin: .75rem 0 .25rem; }}
-input {{ width: 100%; font: inherit; color: inherit; background: #F0F2F6; border: 1px solid transparent;
-         border-radius: .5rem; padding: .5rem .75rem; }}
-input:focus {{ outline: none; border-color: #0B5394; }}
-button, .button {{ display: inline-block; width: 100%; margin-top: 1.25rem; font: inherit; font-weight: 400;
-         color: #FFFFFF; background: #0B5394; border: 1px solid #0B5394; border-radius: .5rem; padding: .4rem .75rem;
-         cursor: pointer; text-align: center; text-decoration: none; }}
-.secondary {{ color: #31333F; background: #FFFFFF; border-color: rgba(49, 51, 63, .2); }}
-a {{ color: #0B5394; }}
-p.error, p.info, p.warning {{ border-radius: .5rem; padding: .75rem 1rem; }}
-p.error {{ background: rgba(255, 43, 43, .09); color: #7D353B; }}
-p.info {{ background: rgba(28, 131, 225, .1); color: #004280; }}
-p.warning {{ background: rgba(255, 227, 18, .1); color: #926C05; font-size: .875rem; }}
-code {{ font-size: .85em; }}
-</style>
-</head>
-<body><main>
-{content}
-</main></body>
-</html>
-"""
-
-LOGIN_FORM = """<form method="post" action="{action}">
-<input type="hidden" name="csrf" value="{csrf}">
-<input type="hidden" name="next" value="{next}">
-<input type="hidden" name="bahasa" value="{lang}">
-<label for="username">{username}</label>
-<input id="username" name="username" autocomplete="username" maxlength="60" autofocus>
-<label for="password">{password}</label>
-<input id="password" name="password" type="password" autocomplete="current-password" maxlength="256">
-<button type="submit">{button}</button>
-</form>
-{sso}"""
-
-SSO_LINK = """<a class="button secondary" href="{href}">{label}</a>"""
-
-LOGOUT_FORM = """<form method="post" action="{action}">
-<input type="hidden" name="csrf" value="{csrf}">
-<p>{question}</p>
-<button type="submit">{button}</button>
-<a class="button secondary" href="{home}">{cancel}</a>
-</form>"""
