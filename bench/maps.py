@@ -78,20 +78,13 @@ def emit(**row) -> None:
 def demo_database(url: str | None) -> str:
     if url:
         return url
-    from sipantau.db import make_engine, migrate, write_tx
-    from sipantau.demo import seed_demo
-    from sipantau.reference import load_reference
+    from sipantau.db import create_database
 
     path = Path(tempfile.mkdtemp(prefix="sipantau-bench-maps-")) / "sipantau.db"
     url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    migrate(engine)
-    with write_tx(engine) as conn:
-        load_reference(conn)
     start = time.perf_counter()
-    seed_demo(engine)  # the same history as `init --demo`
-    engine.dispose()
-    emit(measure="setup", what="demo database (init --demo history)", s=round(time.perf_counter() - start, 2))
+    create_database(url, demo=True).engine.dispose()  # the same database as `init --demo`
+    emit(measure="setup", what="demo database (init --demo)", s=round(time.perf_counter() - start, 2))
     return url
 
 

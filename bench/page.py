@@ -34,9 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sipantau.db import make_engine, migrate, write_tx  # noqa: E402
-from sipantau.demo import seed_demo  # noqa: E402
-from sipantau.reference import load_reference  # noqa: E402
+from sipantau.db import create_database  # noqa: E402
 
 GEO_DIR = Path(os.environ.get("SIPANTAU_BOUNDARIES_DIR", ROOT.parent / "shared" / "geo"))
 
@@ -191,12 +189,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/sipantau.db"
-        engine = make_engine(url)
-        migrate(engine)
-        with write_tx(engine) as conn:
-            load_reference(conn)
-        seed_demo(engine, reports=args.reports)
-        engine.dispose()
+        create_database(url, demo=args.reports).engine.dispose()
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]

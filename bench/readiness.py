@@ -2,7 +2,9 @@
 
 For each backend and history size it builds a demo database, then prints one JSON
 line: {"db", "reports", "national_ms", "naive_ms", "past_ms"} where
-- national_ms: `readiness.national` for the last reported day (median of 5, warm),
+- national_ms: the national picture for the last reported day: its History bundle
+  loaded (`history.load`) and computed (`readiness.snapshot`, `readiness.national`),
+  median of 5, warm,
 - past_ms: the same for a replayed past day (per-cell index seeks),
 - naive_ms: what a first attempt does: read the whole history into pandas and take
   the latest report per region and stage.
@@ -33,10 +35,9 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sipantau import readiness  # noqa: E402
-from sipantau.db import make_engine, migrate, write_tx  # noqa: E402
+from sipantau import history, readiness  # noqa: E402
+from sipantau.db import create_database  # noqa: E402
 from sipantau.demo import seed_demo  # noqa: E402
-from sipantau.reference import load_reference  # noqa: E402
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ELECTION = "pilkada-2024"
@@ -50,6 +51,10 @@ def median_ms(work, runs: int = 5) -> float:
         work()
         times.append((time.perf_counter() - start) * 1000)
     return round(statistics.median(times), 1)
+
+
+def national(conn, as_of: date) -> readiness.NationalPicture:
+    return readiness.national(readiness.snapshot(history.load(conn, ELECTION, as_of)))
 
 
 def naive_latest(engine) -> pd.DataFrame:
@@ -78,11 +83,8 @@ def database(backend: str, workdir: Path):
 
 def measure(backend: str, reports: int, workdir: Path) -> dict:
     url, drop = database(backend, workdir)
-    engine = make_engine(url)
+    engine = create_database(url).engine
     try:
-        migrate(engine)
-        with write_tx(engine) as conn:
-            load_reference(conn)
         start = time.perf_counter()
         result = seed_demo(engine, reports=reports, accounts=False)
         seed_s = time.perf_counter() - start
@@ -94,9 +96,9 @@ def measure(backend: str, reports: int, workdir: Path) -> dict:
         gc.collect()
         gc.freeze()
         with engine.connect() as conn:
-            latest = readiness.default_as_of(conn, ELECTION, date.today())
-            national_ms = median_ms(lambda: readiness.national(conn, ELECTION, latest))
-            past_ms = median_ms(lambda: readiness.national(conn, ELECTION, date(2024, 9, 1)))
+            latest = readiness.default_as_of(*history.election_dates(conn, ELECTION), date.today())
+            national_ms = median_ms(lambda: national(conn, latest))
+            past_ms = median_ms(lambda: national(conn, date(2024, 9, 1)))
         naive_ms = median_ms(lambda: naive_latest(engine), runs=1 if reports >= 10**7 else 3)
         return {"db": backend, "reports": result.stage_reports, "national_ms": national_ms, "naive_ms": naive_ms,
                 "past_ms": past_ms, "seed_s": round(seed_s, 1)}

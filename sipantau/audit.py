@@ -1,9 +1,11 @@
 """Reading the audit log: who wrote what, when, before and after; a record's history.
 
-Every write adds an audit row in its own transaction (reports.py, auth.py); this
-module only reads. Admin pusat sees everything; a provincial verifier only rows of
+Every write adds an audit row in its own transaction, through `sipantau.journal`
+(the one writer); this module only reads. Admin pusat sees everything; a provincial verifier only rows of
 its province and regencies (`scope_prefix`). Exports neutralise spreadsheet
 formulas (text starting with =, +, -, @) so that opening one in Excel runs nothing.
+
+Imports models, db, auth and the clock (and ingest's formula neutraliser, for now).
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from sqlalchemy import Connection, or_, select
 
 from sipantau import models as m
 from sipantau.auth import Actor, NotAllowed, can_read_region, public_user
-from sipantau.config import TIMEZONE
+from sipantau.clock import TIMEZONE
+from sipantau.db import frame, raw
 from sipantau.ingest import neutralise_formula
-from sipantau.readiness import frame, raw
+from sipantau.models import audit_log as audit
 
 AUDIT_ROLES = {"admin_pusat", "verifikator_provinsi"}
 DEFAULT_LIMIT = 1000
@@ -32,7 +35,6 @@ COLUMNS = ["id", "at", "username", "action", "entity", "entity_id", "region_code
 EXPORT_HEADERS = {"id": "id", "at": "waktu (WIB)", "username": "pengguna", "action": "aksi", "entity": "data",
                   "entity_id": "id data", "region_code": "wilayah", "before": "sebelum", "after": "sesudah"}
 
-audit = m.AuditLog.__table__
 TABLES = {
     "stage_report": m.StageReport.__table__,
     "obstacle": m.Obstacle.__table__,

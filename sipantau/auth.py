@@ -8,16 +8,18 @@ written to the audit log, to a log record or into an exception message: audit
 rows show a changed hash as "***". A login failure says the same thing whether
 or not the user exists (and costs the same: an unknown user is verified against a
 dummy hash). Five consecutive failures lock the account for fifteen minutes.
+
+Every account change and login is audited through the journal. Imports models, db,
+the clock and the journal (never reports or the read side).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -25,9 +27,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
+from sipantau import clock, journal, sessions
 from sipantau import models as m
-from sipantau import sessions
-from sipantau.config import TIMEZONE
 from sipantau.db import run_write
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,7 @@ UNKNOWN_USER = "(tidak dikenal)"  # audit/log name of a failed login for a missi
 HIDDEN = "***"
 
 _hasher = PasswordHasher()
-_user = m.User.__table__
-_audit_table = m.AuditLog.__table__
+_user = m.users
 
 
 class LoginFailed(Exception):
@@ -188,43 +188,22 @@ def _dummy_hash() -> str:
     return _hasher.hash(os.urandom(16).hex())
 
 
-# ---- time ---------------------------------------------------------------------------
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """Aware UTC; SQLite hands back naive datetimes, which are stored as UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def jakarta_time(value: datetime) -> str:
-    """`14:35 WIB, 12-03-2025`: how a moment is told to users."""
-    local = _utc(value).astimezone(TIMEZONE)
-    return f"{local:%H:%M} WIB, {local:%d-%m-%Y}"
-
-
 # ---- audit --------------------------------------------------------------------------
 
 
 def _audit(conn: Connection, actor_id: int | None, actor_name: str, action: str, user: dict | None,
            before: dict | None = None, after: dict | None = None, at: datetime | None = None) -> None:
-    """One audit row about an account (entity "app_user"); callers never pass a hash."""
-    conn.execute(_audit_table.insert().values(
-        at=_utc(at) or datetime.now(UTC), user_id=actor_id, username=actor_name, action=action,
-        entity="app_user", entity_id=user["id"] if user else None,
-        region_code=user["region_code"] if user else None,
-        before=json.dumps(before, default=str, ensure_ascii=False) if before is not None else None,
-        after=json.dumps(after, default=str, ensure_ascii=False) if after is not None else None,
-    ))
+    """One audit row about an account (entity "app_user"), through the journal; callers never pass a hash."""
+    journal.record(conn, journal.Writer(actor_id, actor_name), action, "app_user", user["id"] if user else None,
+                   user["region_code"] if user else None, before, after, at)
 
 
 def public_user(row) -> dict:
     """A user row as shown anywhere: the hash replaced by whether there is one."""
     data = {k: v for k, v in dict(row).items() if k != "password_hash"}
     data["has_password"] = bool(row["password_hash"])
-    data["locked_until"] = _utc(row["locked_until"])
-    data["created_at"] = _utc(row["created_at"])
+    data["locked_until"] = clock.utc(row["locked_until"])
+    data["created_at"] = clock.utc(row["created_at"])
     return data
 
 
@@ -282,7 +261,7 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
     The password is checked outside the write transaction (argon2 is slow on
     purpose); the outcome is then recorded with the account row locked.
     """
-    now = _utc(now) or datetime.now(UTC)
+    now = clock.utc(now) or clock.now()
     with engine.connect() as conn:
         user = _find_user(conn, username)
     locked = _locked_until(user, now)
@@ -300,7 +279,7 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
 
 
 def _locked_until(user: dict | None, now: datetime) -> datetime | None:
-    until = _utc(user["locked_until"]) if user else None
+    until = clock.utc(user["locked_until"]) if user else None
     return until if until and until > now else None
 
 
@@ -319,7 +298,7 @@ def _refuse_locked(engine: Engine, user: dict, until: datetime, now: datetime):
 
 def _locked_message(until: datetime) -> str:
     return (f"Akun terkunci karena {MAX_FAILED_LOGINS} kali gagal masuk berturut-turut. "
-            f"Coba lagi setelah {jakarta_time(until)}.")
+            f"Coba lagi setelah {clock.moment(until)}.")
 
 
 def _record(engine: Engine, user: dict | None, action: str, after: dict, now: datetime) -> None:
@@ -330,7 +309,7 @@ def _record(engine: Engine, user: dict | None, action: str, after: dict, now: da
 def _record_failure(conn: Connection, user_id: int, now: datetime) -> LoginFailed:
     """Count a wrong password (locking at the limit); returns the error to raise after commit."""
     user = _find_user_by_id(conn, user_id, lock=True)
-    lapsed = user["locked_until"] is not None and _utc(user["locked_until"]) <= now
+    lapsed = user["locked_until"] is not None and clock.utc(user["locked_until"]) <= now
     failures = (0 if lapsed else user["failed_logins"]) + 1
     until = now + timedelta(minutes=LOCKOUT_MINUTES) if failures >= MAX_FAILED_LOGINS else None
     conn.execute(_user.update().where(_user.c.id == user_id).values(failed_logins=failures, locked_until=until))
@@ -394,7 +373,7 @@ def create_user(
         "password_hash": hash_password(password) if password else None,
         "active": True,
         "failed_logins": 0,
-        "created_at": datetime.now(UTC),
+        "created_at": clock.now(),
     }
     user_id = conn.execute(_user.insert().values(**row)).inserted_primary_key[0]
     return Actor(user_id, username, role, region_code)

@@ -57,7 +57,8 @@ from sqlalchemy.pool import NullPool
 import sipantau
 from sipantau import documents
 from sipantau import models as m
-from sipantau.config import DATA_DIR, ROOT, TIMEZONE
+from sipantau.clock import TIMEZONE
+from sipantau.config import DATA_DIR, ROOT
 from sipantau.db import make_engine
 
 FORMAT = "sipantau-cadangan"

@@ -15,7 +15,7 @@ from sipantau.cli_import import import_command
 from sipantau.cli_map import map_command
 from sipantau.cli_serve import serve_command
 from sipantau.config import settings
-from sipantau.db import get_engine, migrate, write_tx
+from sipantau.db import create_database, get_engine, migrate, write_tx
 from sipantau.demo import DEMO_UNTIL, has_reports, is_demo, seed_demo
 from sipantau.reference import load_reference
 
@@ -49,19 +49,13 @@ def init(
     database_url: DbOption = None,
 ) -> None:
     """Buat atau perbarui basis data dan data referensi (aman dijalankan berulang)."""
-    engine = get_engine(_url(database_url))
-    migrate(engine)
-    with write_tx(engine) as conn:
-        changed = load_reference(conn)
-    typer.echo(f"Skema terbaru; data referensi diperbarui: {json.dumps(changed)}")
-    if demo:
-        with engine.connect() as conn:
-            empty = not has_reports(conn)
-        if empty:
-            result = seed_demo(engine)
-            typer.echo(f"Riwayat demo dibuat: {json.dumps(result.__dict__)}")
-        else:
-            typer.echo("Basis data sudah berisi laporan; demo tidak diisikan lagi.")
+    created = create_database(_url(database_url), demo=demo)
+    created.engine.dispose()
+    typer.echo(f"Skema terbaru; data referensi diperbarui: {json.dumps(created.reference)}")
+    if created.demo:
+        typer.echo(f"Riwayat demo dibuat: {json.dumps(created.demo.__dict__)}")
+    elif demo:
+        typer.echo("Basis data sudah berisi laporan; demo tidak diisikan lagi.")
 
 
 @app.command("demo")

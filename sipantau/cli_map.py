@@ -6,6 +6,7 @@ from disk), `.png` a picture drawn by kaleido in the local Chromium (MapLibre th
 WebGL; no GPU, no network). Messages are in Bahasa Indonesia.
 
 Mounted by cli.py:  app.command("map")(map_command)
+Reads through history (one bundle) and readiness; draws with charts and geo.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from typing import Annotated, Optional
 import pandas as pd
 import typer
 
-from sipantau import charts, geo, i18n, readiness
-from sipantau.config import settings, today
+from sipantau import charts, clock, geo, history, i18n, readiness
+from sipantau.config import settings
 from sipantau.db import get_engine
 
 FORMATS = (".json", ".html", ".png")
@@ -45,7 +46,7 @@ class MapData:
 def map_data(conn, level: str, *, province: str | None = None, election: str | None = None,
              stage: str | None = None, as_of: date | None = None, lang: str = "id") -> MapData:
     """Frames for a map from the database: offices (regency maps) or the province roll-up."""
-    elections = readiness.elections(conn)
+    elections = history.elections(conn)
     if elections.empty:
         raise ValueError("Basis data belum berisi data pemilihan. Jalankan `python -m sipantau init`.")
     if election is None:
@@ -53,8 +54,8 @@ def map_data(conn, level: str, *, province: str | None = None, election: str | N
     elif election not in set(elections["code"]):
         raise ValueError(f"Pemilihan {election!r} tidak dikenal; pilihan: {', '.join(elections['code'])}")
     row = elections.set_index("code").loc[election]
-    as_of = as_of or readiness.default_as_of(conn, election, today())
-    snap = readiness.snapshot(conn, election, as_of)
+    as_of = as_of or readiness.default_as_of(*history.election_dates(conn, election), clock.today())
+    snap = readiness.snapshot(history.load(conn, election, as_of))
     stage_ids, stage_name = None, None
     if stage:
         stages = snap.stages.set_index("code")

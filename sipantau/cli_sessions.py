@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine
 
-from sipantau import auth, sessions
+from sipantau import auth, clock, sessions
 from sipantau.config import settings
 from sipantau.db import get_engine, write_tx
 
@@ -44,8 +44,8 @@ def list_cmd(
 
 
 def _cells(row: dict) -> list[str]:
-    cells = row | {"kind_name": KINDS.get(row["kind"], row["kind"]), "created": auth.jakarta_time(row["created_at"]),
-                   "seen": auth.jakarta_time(row["last_seen_at"]), "until": auth.jakarta_time(row["expires_at"]),
+    cells = row | {"kind_name": KINDS.get(row["kind"], row["kind"]), "created": clock.moment(row["created_at"]),
+                   "seen": clock.moment(row["last_seen_at"]), "until": clock.moment(row["expires_at"]),
                    "user_agent": (row["user_agent"] or "")[:40]}
     return [str(cells[key] or "-") for _, key in COLUMNS]
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from sqlalchemy import Engine
 
-from sipantau import auth
+from sipantau import auth, clock
 from sipantau.config import settings
 from sipantau.db import get_engine, write_tx
 
@@ -107,8 +106,8 @@ COLUMNS = [("Nama pengguna", "username"), ("Nama", "full_name"), ("Peran", "role
 
 def _cells(user: dict) -> dict:
     status = "aktif" if user["active"] else "nonaktif"
-    if user["locked_until"] and user["locked_until"] > datetime.now(UTC):
-        status = f"terkunci s.d. {auth.jakarta_time(user['locked_until'])}"
+    if user["locked_until"] and user["locked_until"] > clock.now():
+        status = f"terkunci s.d. {clock.moment(user['locked_until'])}"
     return user | {"status": status, "password": "ada" if user["has_password"] else "-"}
 
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import tomllib
 
@@ -97,11 +95,3 @@ def _positive(name: str, secrets: dict, default: int) -> int:
         return int(raw)
     logging.getLogger(__name__).warning("SIPANTAU_%s=%r tidak sah; memakai %d.", name.upper(), raw, default)
     return default
-
-
-# The ministry works on Jakarta time (WIB); "today" for a report means today there.
-TIMEZONE = ZoneInfo("Asia/Jakarta")
-
-
-def today() -> date:
-    return datetime.now(TIMEZONE).date()

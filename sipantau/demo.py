@@ -11,23 +11,27 @@ Polri later), obstacles get follow-ups and most get solved.
 
 The same seed gives the same database. `reports=N` changes the reporting cadence
 (and trims) so the history holds about N stage reports, for benchmarks.
+`db.create_database(url, demo=…)` is the usual way in (CLI `init --demo`, tests, benchmarks).
+
+Imports db, models, auth, history (the reference frames), the write side's
+`rebuild_stage_status` and the journal (its one audit row).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
+from sipantau import journal
 from sipantau import models as m
 from sipantau.auth import Actor, create_user, get_actor
 from sipantau.db import write_tx
-from sipantau.readiness import election_regions, election_stages
+from sipantau.history import election_regions, election_stages
 from sipantau.reports import rebuild_stage_status
 
 DEMO_UNTIL = date(2024, 11, 20)
@@ -86,10 +90,8 @@ def seed_demo(engine: Engine, reports: int | None = None, seed: int = 2024, unti
         rebuild_stage_status(conn)
         for key, value in (("demo", "1"), ("demo_seed", str(seed)), ("demo_until", until.isoformat())):
             _set_meta(conn, key, value)
-        conn.execute(m.AuditLog.__table__.insert().values(
-            at=datetime.now(UTC), user_id=system.id, username=SYSTEM_USER, action="demo", entity="database",
-            entity_id=None, region_code=None, before=None,
-            after=json.dumps(result.__dict__ | {"seed": seed, "until": until.isoformat()})))
+        journal.record(conn, system, "demo", "database", None, None,
+                       after=result.__dict__ | {"seed": seed, "until": until.isoformat()})
     return result
 
 

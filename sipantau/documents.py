@@ -15,6 +15,8 @@ then the file is written to a temporary file in the store and hard-linked to its
 hash name, an atomic step that fails rather than replace a file already there,
 and only then is the metadata recorded. Same content is stored once on disk
 however often, and by whomever, it is uploaded.
+
+Imports config, db, models, auth and the write side (reports); no Streamlit.
 """
 
 from __future__ import annotations
@@ -32,13 +34,12 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
-from sipantau import models as m
 from sipantau import reports
 from sipantau.auth import Actor, can_read_region, can_write_region
 from sipantau.config import DATA_DIR
-from sipantau.db import run_write
-from sipantau.readiness import frame, raw
-from sipantau.reports import InvalidInput, OutOfScope, Receipt, not_replaced
+from sipantau.db import frame, raw, run_write
+from sipantau.models import doc, dr, not_replaced
+from sipantau.reports import InvalidInput, OutOfScope, Receipt
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,6 @@ OTHER_MAGIC = (
     (b"\x1f\x8b", "arsip GZIP"), (b"#!", "skrip"),
 )
 
-doc = m.Document.__table__
-dr = m.DocumentRequirement.__table__
 
 
 class NotReadable(PermissionError):

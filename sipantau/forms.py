@@ -13,22 +13,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
-from sipantau import models as m
 from sipantau.auth import Actor
+from sipantau.db import frame, raw
 from sipantau.inert import md_escape  # noqa: F401 - pages/import_data.py calls it forms.md_escape
-from sipantau.readiness import frame, raw
-from sipantau.reports import not_replaced
-
-rg = m.Region.__table__
-er = m.ElectionRegion.__table__
-st_ = m.Stage.__table__
-sr = m.StageReport.__table__
-ob = m.Obstacle.__table__
-oa = m.ObstacleAction.__table__
-na = m.NphdAgreement.__table__
-nd = m.NphdDisbursement.__table__
-users = m.User.__table__
-
+from sipantau.models import er, na, nd, not_replaced, oa, ob, rg, sr, users
+from sipantau.models import st as st_
 
 # ---- picker options ----------------------------------------------------------------
 

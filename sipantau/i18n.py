@@ -6,9 +6,9 @@ entry falls back to Indonesian, never to the key, so a screen is never blank.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
 LOCALES = {"id": "id_ID", "en": "en_GB"}
@@ -527,9 +527,3 @@ def day(value: date | None, lang: str = "id", fmt: str = "d MMMM y") -> str:
     if value is None:
         return "–"
     return format_date(value, fmt, locale=LOCALES[lang])
-
-
-def moment(value: datetime | None, lang: str = "id") -> str:
-    if value is None:
-        return "–"
-    return format_datetime(value, "d MMM y HH.mm", locale=LOCALES[lang])

@@ -1,4 +1,6 @@
-"""The report database.
+"""The report database: tables, their shared column mixins, the table handles every
+query uses, and `not_replaced` (which version of a corrected record is current).
+Imports SQLAlchemy only; every other module reads and writes through these.
 
 Reference tables (region, election, stage, code lists) are loaded from
 data/reference/. Report tables are append-only: a correction is a new row whose
@@ -35,9 +37,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    exists,
+    select,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 # Stable constraint names so Alembic batch migrations on SQLite can find them.
 NAMING = {
@@ -194,7 +198,15 @@ class _Written:
     idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
 
 
-class StageReport(_Written, Base):
+class _Correctable:
+    """A correction is a new row naming the row it corrects; at most one names each row."""
+
+    @declared_attr
+    def replaces_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey(f"{cls.__tablename__}.id"), index=True, unique=True)
+
+
+class StageReport(_Correctable, _Written, Base):
     __tablename__ = "stage_report"
     __table_args__ = (
         # One index seek answers "latest report of this region in this stage on or before D".
@@ -208,7 +220,6 @@ class StageReport(_Written, Base):
     progress: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16))  # belum_mulai | berjalan | selesai | terkendala
     note: Mapped[str] = mapped_column(Text, default="")
-    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("stage_report.id"), index=True, unique=True)
 
 
 class StageStatus(Base):
@@ -265,7 +276,7 @@ class ObstacleAction(_Written, Base):
     evidence: Mapped[str | None] = mapped_column(Text)
 
 
-class NphdAgreement(_Written, Base):
+class NphdAgreement(_Correctable, _Written, Base):
     """NPHD (naskah perjanjian hibah daerah) between a regional government and a counterparty."""
 
     __tablename__ = "nphd_agreement"
@@ -282,20 +293,18 @@ class NphdAgreement(_Written, Base):
     agreed_value: Mapped[int] = mapped_column(BigInteger)  # rupiah
     signed_date: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
-    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("nphd_agreement.id"), index=True, unique=True)
 
 
-class NphdDisbursement(_Written, Base):
+class NphdDisbursement(_Correctable, _Written, Base):
     __tablename__ = "nphd_disbursement"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("nphd_agreement.id"), index=True)
     tranche: Mapped[int] = mapped_column(Integer)
     amount: Mapped[int] = mapped_column(BigInteger)
     disbursed_date: Mapped[date] = mapped_column(Date)
-    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("nphd_disbursement.id"), index=True, unique=True)
 
 
-class Document(_Written, Base):
+class Document(_Correctable, _Written, Base):
     """An uploaded document; the file itself is stored by content hash, never overwritten."""
 
     __tablename__ = "document"
@@ -309,7 +318,6 @@ class Document(_Written, Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     media_type: Mapped[str] = mapped_column(String(80))
-    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True, unique=True)
 
 
 class AuditLog(Base):
@@ -325,3 +333,33 @@ class AuditLog(Base):
     region_code: Mapped[str | None] = mapped_column(String(8))
     before: Mapped[str | None] = mapped_column(Text)  # JSON
     after: Mapped[str | None] = mapped_column(Text)  # JSON
+
+
+# ---- table handles ------------------------------------------------------------------
+# The Core tables under the short names every query uses, defined once here.
+
+rg = Region.__table__
+el = Election.__table__
+er = ElectionRegion.__table__
+st = Stage.__table__
+cat = ObstacleCategory.__table__
+sev = Severity.__table__
+cp = Counterparty.__table__
+dr = DocumentRequirement.__table__
+meta = Meta.__table__
+users = User.__table__
+sr = StageReport.__table__
+ss = StageStatus.__table__
+rd = ReportDay.__table__
+ob = Obstacle.__table__
+oa = ObstacleAction.__table__
+na = NphdAgreement.__table__
+nd = NphdDisbursement.__table__
+doc = Document.__table__
+audit_log = AuditLog.__table__
+
+
+def not_replaced(table):
+    """Rows no correction points at: the current version (shared by the read and write sides)."""
+    newer = table.alias("newer")
+    return ~exists(select(newer.c.id).where(newer.c.replaces_id == table.c.id))

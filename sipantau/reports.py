@@ -8,7 +8,7 @@ Every write function
 - is idempotent by key: a retried submission returns the stored one (and a key of a
   record outside the user's scope is refused, never answered with that record),
 - appends (a correction is a new row naming what it replaces) and writes an
-  audit row in the same transaction.
+  audit row (`journal.record`) in the same transaction.
 
 Rules that depend on stored rows hold under simultaneous writers on both databases:
 the subject is locked before the check reads (an NPHD's chain of versions, a stage
@@ -18,25 +18,27 @@ whatever the code does; a writer stopped by an index gets the check's own messag
 
 The `add_*` functions work inside a caller's transaction (bulk import commits a
 whole file at once); the `submit_*`/`record_*` wrappers open one transaction each.
+
+Imports models, db, auth, rules, i18n, the clock and the journal; never the read side.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, Table, exists, func, select, text
+from sqlalchemy import Column, Connection, Engine, Table, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from sipantau import clock, journal
 from sipantau import models as m
 from sipantau.auth import Actor, actor_problem, can_write_region
-from sipantau.config import today
 from sipantau.db import run_write
 from sipantau.i18n import rupiah
+from sipantau.models import doc, er, na, nd, not_replaced, oa, ob, rd, sr, ss, st
 from sipantau.rules import (
     ELECTION_LEAD_DAYS,
     MAX_RUPIAH,
@@ -63,15 +65,7 @@ MAX_BYTES = 2**63 - 1  # BigInteger
 # Advisory-lock namespaces on PostgreSQL (first key of pg_advisory_xact_lock(int, int)).
 LOCK_STAGE_CELL, LOCK_NPHD_CHAIN = 1, 2
 
-sr = m.StageReport.__table__
-ss = m.StageStatus.__table__
-rd = m.ReportDay.__table__
-ob = m.Obstacle.__table__
-oa = m.ObstacleAction.__table__
-na = m.NphdAgreement.__table__
-nd = m.NphdDisbursement.__table__
-doc = m.Document.__table__
-audit = m.AuditLog.__table__
+today = clock.today  # kept for ingest until its split (it calls reports.today())
 
 
 class InvalidInput(ValueError):
@@ -155,7 +149,7 @@ def _check_date(errors: dict, field: str, value: Any, not_before: date, why: str
     day = as_day(value)
     if day is None:
         errors[field] = "harus berupa tanggal."
-    elif day > today():
+    elif day > clock.today():
         errors[field] = f"tanggal {day:%d-%m-%Y} masih di masa depan."
     elif day < not_before:
         errors[field] = f"tanggal {day:%d-%m-%Y} lebih awal dari {not_before:%d-%m-%Y}{why}."
@@ -170,7 +164,6 @@ def _check_rupiah(errors: dict, field: str, value: Any) -> None:
 
 
 def _first_stage(conn: Connection, election_code: str | None) -> date | None:
-    st = m.Stage.__table__
     return conn.execute(select(func.min(st.c.start_date)).where(st.c.election_code == election_code)).scalar()
 
 
@@ -184,7 +177,6 @@ def _record_window(conn: Connection, election_code: str | None) -> tuple[date, s
 
 
 def _region_in_election(conn: Connection, region_code: str, election_code: str) -> bool:
-    er = m.ElectionRegion.__table__
     q = select(er.c.region_code).where(er.c.region_code == region_code, er.c.election_code == election_code)
     return conn.execute(q).first() is not None
 
@@ -234,17 +226,7 @@ def _existing_receipt(conn: Connection, actor: Actor, table: Table, key: str | N
 def _stamp(actor: Actor, source: str, key: str | None) -> dict:
     if source not in SOURCES:
         raise InvalidInput({"sumber": f"sumber {source!r} tidak dikenal."})
-    return {"recorded_at": datetime.now(UTC), "recorded_by": actor.id, "source": source, "idempotency_key": key}
-
-
-def _audit(conn: Connection, actor: Actor, action: str, entity: str, entity_id: int | None,
-           region_code: str | None, before: dict | None, after: dict | None) -> None:
-    conn.execute(audit.insert().values(
-        at=datetime.now(UTC), user_id=actor.id, username=actor.username, action=action, entity=entity,
-        entity_id=entity_id, region_code=region_code,
-        before=json.dumps(before, default=str, ensure_ascii=False) if before is not None else None,
-        after=json.dumps(after, default=str, ensure_ascii=False) if after is not None else None,
-    ))
+    return {"recorded_at": clock.now(), "recorded_by": actor.id, "source": source, "idempotency_key": key}
 
 
 def _row(conn: Connection, table: Table, row_id: Any, lock: bool = False) -> dict | None:
@@ -263,12 +245,6 @@ def _lock(conn: Connection, namespace: int, *subject: Any) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:ns, hashtext(:k))"),
                      {"ns": namespace, "k": ":".join(map(str, subject))})
-
-
-def not_replaced(table):
-    """Rows no correction points at: the current version (shared by the read side)."""
-    newer = table.alias("newer")
-    return ~exists(select(newer.c.id).where(newer.c.replaces_id == table.c.id))
 
 
 def _correction_of(conn: Connection, table: Table, replaces_id: int) -> int | None:
@@ -332,7 +308,6 @@ def _conflict(conn: Connection, actor: Actor, table: Table, row: dict) -> Receip
 
 def stage_election_window(conn: Connection, stage_id: int) -> tuple[str, date, date] | None:
     """The stage's election and the span of all its stages: reports must fall inside."""
-    st = m.Stage.__table__
     if not _is_row_id(stage_id):
         return None
     election = conn.execute(select(st.c.election_code).where(st.c.id == stage_id)).scalar()
@@ -392,7 +367,7 @@ def add_stage_report(conn: Connection, actor: Actor, *, region_code: str, stage_
         return _conflict(conn, actor, sr, row)
     refresh_stage_status(conn, region_code, stage_id)
     _mark_report_day(conn, election, region_code, day)
-    _audit(conn, actor, "koreksi" if replaces_id else "buat", "stage_report", report_id, region_code,
+    journal.record(conn, actor, "koreksi" if replaces_id else "buat", "stage_report", report_id, region_code,
            _row(conn, sr, replaces_id) if replaces_id else None, row)
     return Receipt("stage_report", report_id, row["recorded_at"])
 
@@ -435,7 +410,6 @@ def _mark_report_day(conn: Connection, election_code: str, region_code: str, day
 def rebuild_stage_status(conn: Connection) -> int:
     """Recompute the derived tables (current status, report days) from history, after bulk loads."""
     conn.execute(rd.delete())
-    st = m.Stage.__table__
     days = (select(st.c.election_code, sr.c.region_code, sr.c.situation_date)
             .join(st, st.c.id == sr.c.stage_id).distinct())
     conn.execute(rd.insert().from_select(["election_code", "region_code", "situation_date"], days))
@@ -491,7 +465,7 @@ def add_obstacle(conn: Connection, actor: Actor, *, election_code: str, region_c
     obstacle_id = _insert(conn, ob, row)
     if obstacle_id is None:
         return _conflict(conn, actor, ob, row)
-    _audit(conn, actor, "buat", "obstacle", obstacle_id, region_code, None, row)
+    journal.record(conn, actor, "buat", "obstacle", obstacle_id, region_code, None, row)
     return Receipt("obstacle", obstacle_id, row["recorded_at"])
 
 
@@ -541,11 +515,11 @@ def add_obstacle_action(conn: Connection, actor: Actor, *, obstacle_id: int, act
     action_id = _insert(conn, oa, row)
     if action_id is None:
         return _conflict(conn, actor, oa, row)
-    _audit(conn, actor, "tindak_lanjut", "obstacle_action", action_id, obstacle["region_code"], None, row)
+    journal.record(conn, actor, "tindak_lanjut", "obstacle_action", action_id, obstacle["region_code"], None, row)
     if new_status is not None:
         closed = day if new_status == "selesai" else None
         conn.execute(ob.update().where(ob.c.id == obstacle["id"]).values(status=new_status, closed_date=closed))
-        _audit(conn, actor, "ubah_status", "obstacle", obstacle["id"], obstacle["region_code"],
+        journal.record(conn, actor, "ubah_status", "obstacle", obstacle["id"], obstacle["region_code"],
                {"status": obstacle["status"], "closed_date": obstacle["closed_date"]},
                {"status": new_status, "closed_date": closed})
     return Receipt("obstacle_action", action_id, row["recorded_at"])
@@ -636,7 +610,7 @@ def add_nphd_agreement(conn: Connection, actor: Actor, *, election_code: str, re
     agreement_id = _insert(conn, na, row)
     if agreement_id is None:
         return _conflict(conn, actor, na, row)
-    _audit(conn, actor, "koreksi" if replaces_id else "buat", "nphd_agreement", agreement_id, same["region_code"],
+    journal.record(conn, actor, "koreksi" if replaces_id else "buat", "nphd_agreement", agreement_id, same["region_code"],
            _row(conn, na, replaces_id) if replaces_id else None, row)
     return Receipt("nphd_agreement", agreement_id, row["recorded_at"])
 
@@ -690,7 +664,7 @@ def add_nphd_disbursement(conn: Connection, actor: Actor, *, agreement_id: int, 
     disbursement_id = _insert(conn, nd, row)
     if disbursement_id is None:
         return _conflict(conn, actor, nd, row)
-    _audit(conn, actor, "koreksi" if replaces_id else "buat", "nphd_disbursement", disbursement_id,
+    journal.record(conn, actor, "koreksi" if replaces_id else "buat", "nphd_disbursement", disbursement_id,
            agreement["region_code"], _row(conn, nd, replaces_id) if replaces_id else None, row)
     return Receipt("nphd_disbursement", disbursement_id, row["recorded_at"])
 
@@ -735,7 +709,7 @@ def add_document(conn: Connection, actor: Actor, *, region_code: str, requiremen
     document_id = _insert(conn, doc, row)
     if document_id is None:
         return _conflict(conn, actor, doc, row)
-    _audit(conn, actor, "koreksi" if replaces_id else "buat", "document", document_id, region_code,
+    journal.record(conn, actor, "koreksi" if replaces_id else "buat", "document", document_id, region_code,
            _row(conn, doc, replaces_id) if replaces_id else None, row)
     return Receipt("document", document_id, row["recorded_at"])
 

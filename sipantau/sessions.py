@@ -30,14 +30,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
+from sipantau import clock, journal
 from sipantau import models as m
 from sipantau.config import settings
 from sipantau.db import run_write
@@ -61,7 +61,6 @@ ROLE_CHANGED = "peran_berubah"
 
 _session = m.UserSession.__table__
 _user = m.User.__table__
-_audit_log = m.AuditLog.__table__
 
 
 @dataclass(frozen=True)
@@ -97,14 +96,7 @@ class Session:
 
 
 def _now(now: datetime | None) -> datetime:
-    return _utc(now) or datetime.now(UTC)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """Aware UTC; SQLite hands back naive datetimes, which are stored as UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return clock.utc(now) or clock.now()
 
 
 def token_hash(token: str) -> str:
@@ -174,7 +166,7 @@ def resolve(engine: Engine, token: str | None, *, now: datetime | None = None,
     if reason is not None:
         run_write(engine, lambda conn: _end_where(conn, _session.c.id == row["id"], reason, now))
         return None
-    if now - _utc(row["last_seen_at"]) >= TOUCH_EVERY:
+    if now - clock.utc(row["last_seen_at"]) >= TOUCH_EVERY:
         run_write(engine, lambda conn: conn.execute(
             _session.update().where(_session.c.id == row["id"], _session.c.ended_at.is_(None),
                                     _session.c.last_seen_at < now).values(last_seen_at=now)))
@@ -213,17 +205,17 @@ def _dead_because(row: dict, now: datetime, limits: Limits) -> str | None:
         return ACCOUNT_DISABLED
     if (row["kind"] == SCREEN) != (row["role"] == SCREEN_ROLE):
         return ROLE_CHANGED  # a screen session only for the screen role, and the reverse
-    if now >= _utc(row["expires_at"]):
+    if now >= clock.utc(row["expires_at"]):
         return EXPIRED
     idle = limits.idle_limit(row["kind"])
-    if idle is not None and now >= _utc(row["last_seen_at"]) + idle:
+    if idle is not None and now >= clock.utc(row["last_seen_at"]) + idle:
         return IDLE
     return None
 
 
 def _session_of(row: dict) -> Session:
     return Session(row["id"], row["user_id"], row["username"], row["role"], row["region_code"], row["kind"],
-                   _utc(row["created_at"]), _utc(row["last_seen_at"]), _utc(row["expires_at"]))
+                   clock.utc(row["created_at"]), clock.utc(row["last_seen_at"]), clock.utc(row["expires_at"]))
 
 
 def _load(conn: Connection, session_id: int) -> Session:
@@ -286,10 +278,8 @@ def _end_where(conn: Connection, where, reason: str, now: datetime) -> int:
 def _audit(conn: Connection, actor_id: int, actor_name: str, action: str, row: dict, after: dict, at: datetime,
            subject: int | None = None) -> None:
     """One audit row about the account whose session it is (entity app_user)."""
-    conn.execute(_audit_log.insert().values(
-        at=at, user_id=actor_id, username=actor_name, action=action, entity="app_user",
-        entity_id=subject if subject is not None else row["user_id"], region_code=row["region_code"],
-        before=None, after=json.dumps(after, ensure_ascii=False)))
+    journal.record(conn, journal.Writer(actor_id, actor_name), action, "app_user",
+                   subject if subject is not None else row["user_id"], row["region_code"], after=after, at=at)
 
 
 # ---- listing ----------------------------------------------------------------------------
@@ -306,6 +296,6 @@ def listing(conn: Connection, *, now: datetime | None = None, limits: Limits | N
         row = dict(row)
         state = row["end_reason"] if row["ended_at"] is not None else _dead_because(row, now, limits) or "aktif"
         if state == "aktif" or include_ended:
-            out.append({k: (_utc(v) if isinstance(v, datetime) else v) for k, v in row.items() if k != "token_hash"}
+            out.append({k: (clock.utc(v) if isinstance(v, datetime) else v) for k, v in row.items() if k != "token_hash"}
                        | {"state": state})
     return out

@@ -38,7 +38,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -52,7 +52,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sipantau import auth, i18n, sessions, webpages
+from sipantau import auth, clock, i18n, sessions, webpages
 from sipantau import models as m
 from sipantau.config import ROOT, settings
 from sipantau.db import get_engine
@@ -358,7 +358,7 @@ async def health(request: Request) -> Response:
 def _newest_write() -> datetime | None:
     with _engine().connect() as conn:
         newest = conn.execute(select(func.max(m.AuditLog.at))).scalar()
-    return newest.replace(tzinfo=UTC) if newest is not None and newest.tzinfo is None else newest
+    return clock.utc(newest)
 
 
 # ---- the gate and the headers -------------------------------------------------------------

@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from sipantau import clock
 from sipantau import models as m
 from sipantau.auth import Actor, create_user
-from sipantau.db import make_engine, migrate, write_tx
-from sipantau.reference import load_reference
+from sipantau.db import create_database, write_tx
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("SIPANTAU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -62,10 +62,7 @@ def _database(backend: str, tmp_path_factory, tag: str):
 def backend_engine(request, tmp_path_factory):
     """A migrated database with reference data, one per backend for the session."""
     url, drop = _database(request.param, tmp_path_factory, "unit")
-    engine = make_engine(url)
-    migrate(engine)
-    with write_tx(engine) as conn:
-        load_reference(conn)
+    engine = create_database(url).engine
     yield engine
     engine.dispose()
     drop()
@@ -107,20 +104,16 @@ def frozen_today():
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch, frozen_today):
-    monkeypatch.setattr("sipantau.reports.today", lambda: frozen_today)
+def _today(frozen_today):
+    """The one place the suite fixes the clock (`clock.today()`, for every module)."""
+    clock.freeze(frozen_today)
+    yield
+    clock.freeze(None)
 
 
 def demo_database(url: str, reports: int):
     """Build a demo database (schema, reference data, synthetic history); returns its engine."""
-    from sipantau.demo import seed_demo
-
-    engine = make_engine(url)
-    migrate(engine)
-    with write_tx(engine) as conn:
-        load_reference(conn)
-    seed_demo(engine, reports=reports)
-    return engine
+    return create_database(url, demo=reports).engine
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -38,6 +38,8 @@ LONG_FOR_NOW = {
     "geo.py": "issue 8: boundaries.py takes fetch/import from geo.py (not the Streamlit side)",
     "boundaries.py": "issue 8: fetch, import and attribution to split with geo.py (not the Streamlit side)",
     "backup.py": "issue 8: backup, verify and restore to split (not the Streamlit side)",
+    "alerts.py": "issue 8: detectors, rule loading and explanations to split (landed with issue 10's core)",
+    "upload_guard.py": "issue 8: the reader's checks and its process limits to split (landed with issue 7)",
     "i18n.py": "issue 8, one catalog: the words move to Babel message catalogs (locale/)",
 }
 

@@ -134,9 +134,9 @@ def test_lock_out_after_five_failures_then_unlock_after_the_period(engine, opera
         login(engine, "salah-sekali-123", now=T0 + timedelta(seconds=10))
     until = T0 + timedelta(seconds=10, minutes=auth.LOCKOUT_MINUTES)
     assert locked.value.locked_until == until
-    assert "10:15 WIB, 20-11-2024" in locked.value.message  # Jakarta time
+    assert "20 Nov 2024 10.15 WIB" in locked.value.message  # Jakarta time, as every recorded time is told
     # Even the right password is refused while locked, and says until when.
-    with pytest.raises(LoginFailed, match="Coba lagi setelah 10:15 WIB"):
+    with pytest.raises(LoginFailed, match="Coba lagi setelah 20 Nov 2024 10.15 WIB"):
         login(engine, now=until - timedelta(seconds=1))
     assert [r["action"] for r in audit_rows(engine)[-3:]] == ["gagal_masuk", "terkunci", "gagal_masuk"]
     assert login(engine, now=until) == operator

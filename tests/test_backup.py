@@ -23,7 +23,7 @@ from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
 from sipantau import backup as bk
-from sipantau import documents, readiness
+from sipantau import documents, history, readiness
 from sipantau import models as m
 from sipantau.auth import get_actor
 from sipantau.cli import app
@@ -143,8 +143,8 @@ def writer_rows(conn, user_id: int) -> tuple[int, int]:
 def national_numbers(url: str) -> dict:
     engine = make_engine(url)
     with engine.connect() as conn:
-        as_of = readiness.latest_situation_date(conn, COMPARED_ELECTION)
-        picture = readiness.national(conn, COMPARED_ELECTION, as_of)
+        as_of = history.election_dates(conn, COMPARED_ELECTION)[0]
+        picture = readiness.national(readiness.snapshot(history.load(conn, COMPARED_ELECTION, as_of)))
         index = readiness.readiness_index(picture.snapshot)
     engine.dispose()
     return {"as_of": as_of, "reporting": picture.regions_reporting, "total": picture.regions_total,

@@ -19,7 +19,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from sipantau import charts, geo, readiness
+from sipantau import charts, geo, history, readiness
 from sipantau.cli_map import find_chromium, map_command
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,10 +62,10 @@ def frames(demo_url) -> dict:
 
     engine = make_engine(demo_url)
     with engine.connect() as conn:
-        election = str(readiness.elections(conn)["code"].iloc[-1])
-        as_of = readiness.default_as_of(conn, election, pd.Timestamp("2030-01-01").date())
-        snap = readiness.snapshot(conn, election, as_of)
-        nat = readiness.national(conn, election, as_of)
+        election = str(history.elections(conn)["code"].iloc[-1])
+        as_of = readiness.default_as_of(*history.election_dates(conn, election), pd.Timestamp("2030-01-01").date())
+        snap = readiness.snapshot(history.load(conn, election, as_of))
+        nat = readiness.national(snap)
     engine.dispose()
     offices = readiness.region_metrics(snap)
     return {"offices": offices, "provinces": readiness.province_metrics(snap, offices), "nat": nat, "snap": snap}

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from sipantau import models as m
 from sipantau.db import write_tx
+from sipantau.models import not_replaced
 from sipantau.reports import (
     InvalidInput,
     Receipt,
-    not_replaced,
     rebuild_stage_status,
     record_document,
     record_nphd_agreement,

@@ -63,22 +63,18 @@ def test_demo_is_deterministic_and_replace_only_on_demo(tmp_path):
 
 
 def test_default_demo_is_large_and_realistic(tmp_path):
+    from sipantau import history as h
     from sipantau import readiness as r
-    from sipantau.db import migrate, write_tx
-    from sipantau.demo import seed_demo
-    from sipantau.reference import load_reference
+    from sipantau.db import create_database
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'full.db'}")
-    migrate(engine)
-    with write_tx(engine) as conn:
-        load_reference(conn)
-    result = seed_demo(engine)
+    created = create_database(f"sqlite:///{tmp_path / 'full.db'}", demo=True)
+    engine, result = created.engine, created.demo
     assert result.stage_reports >= 50_000
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(m.User.__table__)).scalar() >= 7
-        day = r.default_as_of(conn, "pilkada-2024", date(2026, 11, 29))
-        snap = r.snapshot(conn, "pilkada-2024", day)
-        nphd = r.nphd_summary(conn, "pilkada-2024", date(2024, 7, 1), snap.regions).set_index("counterparty_code")
+        day = r.default_as_of(*h.election_dates(conn, "pilkada-2024"), date(2026, 11, 29))
+        snap = r.snapshot(h.load(conn, "pilkada-2024", day))
+        nphd = r.nphd_summary(r.snapshot(h.load(conn, "pilkada-2024", date(2024, 7, 1)))).set_index("counterparty_code")
     assert day == date(2024, 11, 20)
     summary = snap.region_summary().set_index("region_code")
     # Remote offices are slower on logistics than the rest.

@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 from test_browser import ARTIFACTS, CHROMIUM, _free_port, wait_for_app
 
-from sipantau import audit, charts, documents, forms, geo, readiness, upload_guard
+from sipantau import audit, charts, documents, forms, geo, history, readiness, upload_guard
 from sipantau import models as m
 from sipantau.auth import add_user, get_actor
 from sipantau.config import ROOT, settings
@@ -419,8 +419,8 @@ def test_every_text_field_is_stored_as_typed(app_db):
 
 def test_figures_carry_names_as_text(app_db):
     with app_db.engine.connect() as conn:
-        snap = readiness.snapshot(conn, ELECTION, date(2024, 11, 20))
-        nat = readiness.national(conn, ELECTION, date(2024, 11, 20), snap=snap)
+        snap = readiness.snapshot(history.load(conn, ELECTION, date(2024, 11, 20)))
+        nat = readiness.national(snap)
     offices = readiness.region_metrics(snap)
     provinces = readiness.province_metrics(snap, offices)
     timeline = pd.DataFrame({"situation_date": [pd.Timestamp("2024-11-01")], "progress": [50.0]})

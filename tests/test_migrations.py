@@ -21,8 +21,9 @@ from sipantau import models as m
 from sipantau.auth import create_user, get_actor
 from sipantau.config import ROOT
 from sipantau.db import make_engine, migrate, write_tx
+from sipantau.models import not_replaced
 from sipantau.reference import load_reference
-from sipantau.reports import InvalidInput, not_replaced, rebuild_stage_status, submit_stage_report
+from sipantau.reports import InvalidInput, rebuild_stage_status, submit_stage_report
 
 sr, ss, na, nd, doc = (m.StageReport.__table__, m.StageStatus.__table__, m.NphdAgreement.__table__,
                        m.NphdDisbursement.__table__, m.Document.__table__)

@@ -1,8 +1,8 @@
 """The dashboard's queries never scan the whole report history.
 
-Every statement the national frames and rankings run (today and a past date) is
-explained by the database itself; a full scan of `stage_report` (table or index)
-fails the test. On PostgreSQL sequential scans are disabled for the check, so a
+Every statement `sipantau.history` runs for the national frames and rankings (the
+bundles of today, a week earlier and a past date) is explained by the database
+itself; a full scan of `stage_report` (table or index) fails the test. On PostgreSQL sequential scans are disabled for the check, so a
 scan in the plan means no index could answer the query.
 """
 
@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import event, text
 
+from sipantau import history as h
 from sipantau import readiness as r
 
 HISTORY_TABLE = "stage_report"
@@ -59,10 +60,13 @@ def _pg_scans(node: dict):
 def test_dashboard_queries_use_indexes_not_history_scans(demo_engine):
     def dashboard(conn):
         for election in ("pilkada-2024", "pemilu-2024"):
-            latest = r.default_as_of(conn, election, date(2026, 11, 29))
-            r.national(conn, election, latest)
-            r.rankings(conn, election, latest, compare_days=7)
-            r.national(conn, election, date(2024, 2, 1))  # a replayed past day
+            def day(as_of):
+                return r.snapshot(h.load(conn, election, as_of))
+
+            latest = r.default_as_of(*h.election_dates(conn, election), date(2026, 11, 29))
+            r.national(day(latest))
+            r.rankings(day(latest), day(latest - timedelta(days=7)))
+            r.national(day(date(2024, 2, 1)))  # a replayed past day
 
     statements = captured_statements(demo_engine, dashboard)
     assert len(statements) >= 6, "the capture saw the dashboard's history queries"

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from sipantau import history as h
 from sipantau import models as m
 from sipantau import readiness as r
 from sipantau.config import Settings
@@ -26,6 +27,10 @@ CFG = Settings(database_url="", boundaries_dir=None, lang="id", lag_behind=10, l
 def sid(engine, code: str, election: str = PILKADA) -> int:
     with engine.connect() as conn:
         return conn.execute(select(m.Stage.id).where(m.Stage.election_code == election, m.Stage.code == code)).scalar()
+
+
+def snap_of(conn, day, election: str = PILKADA, cfg=CFG) -> r.Snapshot:
+    return r.snapshot(h.load(conn, election, day, cfg), cfg)
 
 
 def put(engine, actor, region, stage, day, progress, status="berjalan", **kw):
@@ -58,7 +63,7 @@ def test_grid_lag_and_zero_progress_distinct_from_no_report(engine, admin):
     put(engine, admin, "73.10", kampanye, date(2024, 10, 24), 35)
     put(engine, admin, "73.09", kampanye, date(2024, 10, 24), 0, status="belum_mulai")
     with engine.connect() as conn:
-        snap = r.snapshot(conn, PILKADA, date(2024, 10, 24), CFG)
+        snap = snap_of(conn, date(2024, 10, 24))
     g = snap.grid[snap.grid["stage_id"] == kampanye].set_index("region_code")
     assert g.loc["73.10", ["expected", "progress", "lag", "class"]].tolist() == [50.0, 35.0, 15.0, "behind"]
     assert g.loc["73.09", ["progress", "lag", "class"]].tolist() == [0.0, 50.0, "critical"]
@@ -74,7 +79,7 @@ def test_replay_of_a_past_date_and_corrections(engine, admin):
 
     def progress_on(day):
         with engine.connect() as conn:
-            cells = r.stage_cells(conn, PILKADA, day)
+            cells = h.load(conn, PILKADA, day).cells
         row = cells[(cells["region_code"] == "73.10") & (cells["stage_id"] == kampanye)]
         return None if row.empty else float(row["progress"].iloc[0])
 
@@ -89,7 +94,7 @@ def test_region_summary_weights_stages(engine, admin):
     put(engine, admin, "73.10", kampanye, date(2024, 10, 24), 40)  # weight 3
     put(engine, admin, "73.10", logistik, date(2024, 10, 24), 20)  # weight 3
     with engine.connect() as conn:
-        snap = r.snapshot(conn, PILKADA, date(2024, 10, 24), CFG)
+        snap = snap_of(conn, date(2024, 10, 24))
     summary = snap.region_summary([kampanye, logistik]).set_index("region_code")
     assert summary.loc["73.10", "progress"] == 30.0
     assert summary.loc["73.10", "stages_reported"] == 2
@@ -116,7 +121,7 @@ def test_rankings_with_rank_change(engine, admin):
     put(engine, admin, "73.09", kampanye, date(2024, 10, 10), 30)
     put(engine, admin, "73.10", kampanye, date(2024, 10, 24), 60)
     with engine.connect() as conn:
-        ranks = r.rankings(conn, PILKADA, date(2024, 10, 24), compare_days=14)
+        ranks = r.rankings(snap_of(conn, date(2024, 10, 24), cfg=None), snap_of(conn, date(2024, 10, 10), cfg=None))
     reg = ranks["regencies"].set_index("region_code")
     assert reg.loc["73.10", "rank"] < reg.loc["73.09", "rank"]
     assert reg.loc["73.10", "rank_change"] > 0 and reg.loc["73.09", "rank_change"] < 0
@@ -128,7 +133,7 @@ def test_readiness_index_components_explain_the_value(engine, admin):
     kampanye = sid(engine, "kampanye")
     put(engine, admin, "73.10", kampanye, date(2024, 10, 24), 50)
     with engine.connect() as conn:
-        idx = r.readiness_index(r.snapshot(conn, PILKADA, date(2024, 10, 24), CFG)).set_index("region_code")
+        idx = r.readiness_index(snap_of(conn, date(2024, 10, 24))).set_index("region_code")
     row = idx.loc["73.10"]
     parts = {k: row[k] for k in r.INDEX_WEIGHTS}
     weights = {k: w for k, w in r.INDEX_WEIGHTS.items() if not pd.isna(parts[k])}
@@ -145,10 +150,9 @@ def test_nphd_summary_as_kemendagri_reports_it(engine, admin):
     record_nphd_disbursement(engine, admin, agreement_id=b.id, tranche=1, amount=80, disbursed_date=date(2023, 12, 1))
     record_nphd_disbursement(engine, admin, agreement_id=b.id, tranche=2, amount=120, disbursed_date=date(2024, 6, 1))
     with engine.connect() as conn:
-        regs = r.election_regions(conn, PILKADA)
-        dec = r.nphd_summary(conn, PILKADA, date(2023, 12, 31), regs).set_index("counterparty_code").loc["KPU"]
-        june = r.nphd_summary(conn, PILKADA, date(2024, 6, 30), regs).set_index("counterparty_code").loc["KPU"]
-        nov = r.nphd_summary(conn, PILKADA, date(2023, 11, 15), regs).set_index("counterparty_code").loc["KPU"]
+        dec = r.nphd_summary(snap_of(conn, date(2023, 12, 31))).set_index("counterparty_code").loc["KPU"]
+        june = r.nphd_summary(snap_of(conn, date(2024, 6, 30))).set_index("counterparty_code").loc["KPU"]
+        nov = r.nphd_summary(snap_of(conn, date(2023, 11, 15))).set_index("counterparty_code").loc["KPU"]
     assert (dec["signed"], dec["not_signed"], dec["agreed_value"], dec["realised_value"]) == (2, 543, 300, 180)
     assert (dec["fully_realised"], dec["partly_realised"]) == (1, 1)
     assert (june["fully_realised"], june["realised_value"]) == (2, 300)
@@ -161,9 +165,9 @@ def test_obstacles_as_they_stood_on_a_date(engine, admin):
     record_obstacle_action(engine, admin, obstacle_id=o.id, action_date=date(2024, 11, 10), actor_name="BPBD",
                            description="Jalan dibuka", new_status="selesai", evidence="Foto")
     with engine.connect() as conn:
-        before = r.obstacles_as_of(conn, PILKADA, date(2024, 11, 5))
-        after = r.obstacles_as_of(conn, PILKADA, date(2024, 11, 12))
-        earlier = r.obstacles_as_of(conn, PILKADA, date(2024, 10, 31))
+        before = r.obstacles_as_of(h.load(conn, PILKADA, date(2024, 11, 5)))
+        after = r.obstacles_as_of(h.load(conn, PILKADA, date(2024, 11, 12)))
+        earlier = r.obstacles_as_of(h.load(conn, PILKADA, date(2024, 10, 31)))
     assert before[["status", "open", "age_days"]].iloc[0].tolist() == ["baru", True, 4]
     assert after[["status", "open"]].iloc[0].tolist() == ["selesai", False]
     assert earlier.empty
@@ -175,7 +179,7 @@ def test_compliance_counts_periods_with_a_report(engine, admin):
     for day in (date(2024, 10, 3), date(2024, 10, 17), date(2024, 10, 18), date(2024, 10, 24)):
         put(engine, admin, "73.10", kampanye, day, 40)
     with engine.connect() as conn:
-        snap = r.snapshot(conn, PILKADA, date(2024, 10, 24), CFG)
+        snap = snap_of(conn, date(2024, 10, 24))
     c = snap.compliance.set_index("region_code")
     # Periods (7 days back from 24 Oct): 18–24 ✓, 11–17 ✓, 4–10 ✗, 27 Sep–3 Oct ✓ → 3 of 4.
     assert c.loc["73.10", ["on_time_reports", "on_time_rate", "days_silent"]].tolist() == [3, 75.0, 0]
@@ -186,9 +190,9 @@ def test_national_picture_and_default_date(engine, admin):
     kampanye = sid(engine, "kampanye")
     put(engine, admin, "73.10", kampanye, date(2024, 10, 24), 50)
     with engine.connect() as conn:
-        nat = r.national(conn, PILKADA, date(2024, 10, 24), CFG)
-        assert r.default_as_of(conn, PILKADA, date(2026, 11, 29)) == date(2024, 10, 24)
-        assert r.default_as_of(conn, "pemilu-2024", date(2026, 11, 29)) == date(2026, 11, 29)
+        nat = r.national(snap_of(conn, date(2024, 10, 24)))
+        assert r.default_as_of(*h.election_dates(conn, PILKADA), date(2026, 11, 29)) == date(2024, 10, 24)
+        assert r.default_as_of(*h.election_dates(conn, "pemilu-2024"), date(2026, 11, 29)) == date(2026, 11, 29)
     assert (nat.regions_reporting, nat.regions_total) == (1, 545)
     assert kampanye in nat.active["stage_id"].tolist()
     assert nat.nphd.set_index("counterparty_code").loc["POLRI", "not_signed"] == 545
@@ -211,7 +215,7 @@ def test_region_history_and_reporting_days(engine, admin):
     put(engine, admin, "73.10", kampanye, date(2024, 10, 8), 30)
     put(engine, admin, "73.10", kampanye, date(2024, 11, 8), 70)
     with engine.connect() as conn:
-        hist = r.region_history(conn, PILKADA, "73.10", date(2024, 10, 31))
-        days = r.reporting_days(conn, PILKADA, "73.10", date(2024, 12, 31))
+        hist = h.region_history(conn, PILKADA, "73.10", date(2024, 10, 31))
+        days = h.reporting_days(conn, PILKADA, "73.10", date(2024, 12, 31))
     assert hist["progress"].tolist() == [12.0, 30.0]  # the corrected report is gone, November not yet
     assert [d.date() for d in days] == [date(2024, 10, 1), date(2024, 10, 8), date(2024, 11, 8)]

@@ -306,3 +306,44 @@ def test_migration_0003_adds_the_table_and_takes_it_back(tmp_path_factory, backe
     finally:
         engine.dispose()
         drop()
+
+
+# ---- the command line ------------------------------------------------------------------------
+
+
+def test_cli_lists_sessions_and_revokes_the_screen(tmp_path):
+    from typer.testing import CliRunner
+
+    from sipantau.cli import app
+    from sipantau.db import get_engine, migrate
+    from sipantau.reference import load_reference
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = get_engine(url)
+    migrate(engine)
+    with write_tx(engine) as conn:
+        load_reference(conn)
+    screen, operator = _user(engine, "layar", "layar_briefing"), _user(engine, "op.pangkep", "operator_kabkota", "73.10")
+    now = datetime.now(UTC)
+    wall, _ = sessions.start(engine, screen.id, sessions.SCREEN, now=now, user_agent="Chromium kiosk R. Operasi")
+    desk, desk_session = sessions.start(engine, operator.id, sessions.PASSWORD, now=now, client_ip="10.20.30.40")
+
+    def run(*args):
+        return CliRunner().invoke(app, ["sessions", *args, "--database-url", url])
+
+    listed = run("list")
+    assert listed.exit_code == 0, listed.output
+    assert "layar" in listed.output and "Chromium kiosk" in listed.output and "10.20.30.40" in listed.output
+    assert "WIB" in listed.output and wall not in listed.output and sessions.token_hash(wall) not in listed.output
+    revoked = run("revoke", "--user", "layar")
+    assert (revoked.exit_code, revoked.output.strip()) == (0, "Sesi diakhiri: 1.")
+    assert sessions.resolve(engine, wall) is None and sessions.resolve(engine, desk) is not None
+    assert run("revoke", str(desk_session.id)).exit_code == 0
+    assert sessions.resolve(engine, desk) is None
+    again = run("revoke", "--user", "layar")
+    assert again.exit_code == 1 and "Tidak ada sesi aktif" in again.output
+    assert run("revoke").exit_code == 1
+    assert "Tidak ada sesi aktif." in run("list").output
+    assert "dicabut" in run("list", "--all").output
+    engine.dispose()
+    get_engine.cache_clear()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -20,7 +20,7 @@ from sipantau import i18n
 from sipantau.audit import TABLES as AUDITED
 from sipantau.audit import pretty_json
 from sipantau.auth import ROLES, SYSTEM_PREFIX, Actor, can_write_region
-from sipantau.config import TIMEZONE
+from sipantau.clock import moment
 from sipantau.documents import KIND_NAMES, content_hash, download_name, safe_filename, sniff
 from sipantau.reports import OBSTACLE_TRANSITIONS, REPORT_STATUSES
 
@@ -61,22 +61,6 @@ def form_key(nonce: str, actor: Actor, form: str, values: dict[str, Any]) -> str
 
 def reference(entity: str, record_id: int) -> str:
     return f"{entity.upper()}-{record_id:07d}"
-
-
-def jakarta(value: datetime | pd.Timestamp) -> datetime:
-    """A stored moment in Jakarta time (SQLite hands back naive UTC)."""
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(TIMEZONE)
-
-
-def moment(value: datetime | pd.Timestamp | None, lang: str = "id") -> str:
-    """`29 Nov 2026 20.15 WIB`: when something was recorded, on the ministry's clock."""
-    if value is None or (isinstance(value, pd.Timestamp) and pd.isna(value)):
-        return "–"
-    return f"{i18n.moment(jakarta(value), lang)} WIB"
 
 
 @dataclass(frozen=True)

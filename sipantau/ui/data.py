@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import gc
 import importlib
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy import func, select
 
-from sipantau import charts, forms, geo, readiness
+from sipantau import charts, clock, forms, geo, history, readiness
 from sipantau import models as m
-from sipantau.config import ROOT, settings, today
-from sipantau.db import get_engine
+from sipantau.config import ROOT, settings
+from sipantau.db import frame, get_engine
 from sipantau.demo import is_demo
 
 STATIC_GEO = ROOT / "static" / "geo"
@@ -64,24 +64,24 @@ def data_version() -> str:
 @st.cache_data(show_spinner=False, max_entries=16)
 def elections(version: str) -> pd.DataFrame:
     with engine().connect() as conn:
-        return readiness.elections(conn)
+        return history.elections(conn)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def stages(election_code: str, version: str) -> pd.DataFrame:
     with engine().connect() as conn:
-        return readiness.election_stages(conn, election_code)
+        return history.election_stages(conn, election_code)
 
 
 def default_as_of(election_code: str, version: str) -> date:
-    return _default_as_of(election_code, version, today())
+    return _default_as_of(election_code, version, clock.today())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _default_as_of(election_code: str, version: str, day: date) -> date:
     # `day` is part of the key: after midnight the default moves on without a write.
     with engine().connect() as conn:
-        return readiness.default_as_of(conn, election_code, day)
+        return readiness.default_as_of(*history.election_dates(conn, election_code), day)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -96,13 +96,12 @@ def demo_database(version: str) -> bool:
 @st.cache_data(show_spinner=False, max_entries=16)
 def snapshot(election_code: str, as_of: date, version: str) -> readiness.Snapshot:
     with engine().connect() as conn:
-        return readiness.snapshot(conn, election_code, as_of)
+        return readiness.snapshot(history.load(conn, election_code, as_of))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def national(election_code: str, as_of: date, version: str) -> readiness.NationalPicture:
-    with engine().connect() as conn:
-        return readiness.national(conn, election_code, as_of, snap=snapshot(election_code, as_of, version))
+    return readiness.national(snapshot(election_code, as_of, version))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -115,9 +114,8 @@ def metrics(election_code: str, as_of: date, stage_id: int | None, version: str)
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def rankings(election_code: str, as_of: date, compare_days: int, version: str) -> dict[str, pd.DataFrame]:
-    with engine().connect() as conn:
-        return readiness.rankings(conn, election_code, as_of, compare_days,
-                                  snap=snapshot(election_code, as_of, version))
+    return readiness.rankings(snapshot(election_code, as_of, version),
+                              snapshot(election_code, as_of - timedelta(days=compare_days), version))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -125,39 +123,39 @@ def code_list(name: str, version: str) -> pd.DataFrame:
     """A reference code table: obstacle_category, severity, counterparty, document_requirement."""
     table = m.Base.metadata.tables[name]
     with engine().connect() as conn:
-        return readiness.frame(conn, select(table))
+        return frame(conn, select(table))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def pilkada_codes(version: str) -> set[str]:
     """Regions holding Pilkada Serentak 2024 (the reference flag), for peer groups."""
     with engine().connect() as conn:
-        regions = readiness.regions(conn)
+        regions = history.regions(conn)
     return set(regions.loc[regions["pilkada_2024"].astype(bool), "code"])
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def region_names(version: str) -> dict[str, str]:
     with engine().connect() as conn:
-        return readiness.region_names(conn).to_dict()
+        return history.region_names(conn).to_dict()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def region_history(election_code: str, region_code: str, as_of: date, version: str) -> pd.DataFrame:
     with engine().connect() as conn:
-        return readiness.region_history(conn, election_code, region_code, as_of)
+        return history.region_history(conn, election_code, region_code, as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def reporting_days(election_code: str, region_code: str, as_of: date, version: str) -> pd.Series:
     with engine().connect() as conn:
-        return readiness.reporting_days(conn, election_code, region_code, as_of)
+        return history.reporting_days(conn, election_code, region_code, as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def obstacle_actions(obstacle_ids: tuple[int, ...], version: str) -> pd.DataFrame:
     with engine().connect() as conn:
-        return readiness.obstacle_actions(conn, list(obstacle_ids))
+        return history.obstacle_actions(conn, list(obstacle_ids))
 
 
 # ---- what the input forms offer ----------------------------------------------------------------

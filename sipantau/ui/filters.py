@@ -12,8 +12,8 @@ from datetime import date, datetime
 
 import streamlit as st
 
-from sipantau import i18n
-from sipantau.config import TIMEZONE, settings, today
+from sipantau import clock, i18n
+from sipantau.config import settings
 from sipantau.ui import data
 
 
@@ -88,10 +88,10 @@ def chosen_filters() -> Filters | None:
 def default_date() -> date:
     """The sidebar's as-of date (inside the election), never after today."""
     f = chosen_filters()
-    day = f.as_of if f is not None else today()
-    return min(day, today())
+    day = f.as_of if f is not None else clock.today()
+    return min(day, clock.today())
 
 
 def now() -> datetime:
     """The ministry's clock (Jakarta time), for "updated at" lines."""
-    return datetime.now(TIMEZONE)
+    return clock.now()
