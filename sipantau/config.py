@@ -47,6 +47,8 @@ class Settings:
     # Where `python -m sipantau serve` listens: this machine only unless told otherwise.
     host: str = "127.0.0.1"
     port: int = 8501
+    # A path prefix when the proxy serves Sipantau under one (e.g. "sipantau" for /sipantau/).
+    base_url_path: str = ""
 
 
 def _secrets() -> dict:
@@ -85,6 +87,7 @@ def settings() -> Settings:
         trusted_proxies=_get("trusted_proxies", s, "127.0.0.1"),
         host=_get("host", s, "127.0.0.1"),
         port=_positive("port", s, 8501),
+        base_url_path=_get("base_url_path", s, ""),
     )
 
 

@@ -104,8 +104,12 @@ def serve(host: str, port: int) -> None:
     # Streamlit reads .streamlit/config.toml from the working directory; the app's own paths are
     # absolute already.
     os.chdir(ROOT)
-    for option, value in (("server.address", host), ("server.port", port), ("server.headless", True)):
+    # No usage statistics whatever config.toml says: a closed network, and nothing phones home.
+    for option, value in (("server.address", host), ("server.port", port), ("server.headless", True),
+                          ("browser.gatherUsageStats", False)):
         st_config.set_option(option, value)
+    if settings().base_url_path:  # served under a path of the proxy's site, e.g. /sipantau/
+        st_config.set_option("server.baseUrlPath", settings().base_url_path.strip("/"))
     app = create_app()
     # Streamlit's own websocket settings (message size, pings), as `streamlit run` has them; the
     # forwarded scheme and client only from the trusted proxy.

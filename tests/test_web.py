@@ -352,3 +352,23 @@ def test_it_listens_on_this_machine_only_unless_told_and_says_when_the_database_
         assert (r.status_code, r.json()) == (503, {"status": "error", "database": "unreachable"})
     with running(dead, tmp_path / "b.log", host="127.0.0.2") as base:  # the documented switch
         assert _listening(urlsplit(base).port) == {"0200007F"}
+
+
+def test_under_a_path_prefix_everything_stays_under_it(site, tmp_path):
+    """SIPANTAU_BASE_URL_PATH: the proxy serves Sipantau at /sipantau/ of a shared site."""
+    url = str(site.engine.url)
+    with running({"SIPANTAU_DATABASE_URL": url, "SIPANTAU_BASE_URL_PATH": "sipantau"}, tmp_path / "s.log") as root:
+        prefixed = Site(root + "/sipantau", site.engine)
+        r = get(prefixed, "/peta?x=1")
+        assert (r.status_code, r.headers["location"]) == (303, "/sipantau/masuk?next=%2Fsipantau%2Fpeta%3Fx%3D1")
+        fields, csrf = login_form(prefixed, "?next=" + quote("/sipantau/peta?x=1"))
+        assert fields["next"] == "/sipantau/peta?x=1"
+        assert login_form(prefixed, "?next=/peta")[0]["next"] == "/sipantau/"  # outside the prefix
+        r = requests.post(prefixed.url("/masuk"), data=fields | {"username": "admin", "password": PASSWORD},
+                          headers={"Cookie": f"sipantau_csrf={csrf}", "Origin": root}, allow_redirects=False,
+                          timeout=60)
+        assert (r.status_code, r.headers["location"]) == (303, "/sipantau/peta?x=1")
+        [cookie] = [c for c in set_cookies(r) if c.startswith("sipantau_sesi=")]
+        assert "Path=/sipantau" in cookie
+        assert signed_in(prefixed, f"sipantau_sesi={r.cookies['sipantau_sesi']}")
+        assert get(prefixed, "/healthz").json()["status"] == "ok"
