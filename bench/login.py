@@ -3,6 +3,9 @@
 Prints one JSON line per measurement:
 - "login_post_ms": the login POST until its 303 (Origin and CSRF checks, argon2, the new session
   row), over plain HTTP, median and max of N;
+- "script": without a browser, the login POST and then the app's websocket with the new cookie asking for
+  the map page, as a tab does: from the POST to its 303, to the run's first element (the page script
+  is running, its session resolved from the cookie) and to the end of the run;
 - "browser": in headless Chromium (outside requests blocked), from the click on "Masuk" on the
   login page of a deep link (/peta) to: the 303 arriving ("redirect_ms"), the first output of the
   page's script drawn ("first_script_ms": the sidebar names the user, so the websocket is up, the
@@ -50,6 +53,45 @@ def login_post_ms(base: str, n: int) -> list[float]:
         times.append((time.perf_counter() - started) * 1000)
         assert r.status_code == 303, r.status_code
     return times
+
+
+def script_after_login_ms(base: str, n: int) -> list[dict]:
+    """Without a browser: the login POST, then the app's websocket opened with the new cookie and
+    a run of the map page requested, as a tab does; times from the POST to its 303, to the run's
+    first element (the script is running with the session resolved) and to the run's end."""
+    import requests
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.sync.client import connect
+
+    out = []
+    for _ in range(n):
+        form = requests.get(f"{base}/masuk?next=/peta", timeout=60)
+        fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.text))
+        started = time.perf_counter()
+        r = requests.post(f"{base}/masuk", data=fields | {"username": "pimpinan", "password": DEMO_PASSWORD},
+                          cookies=form.cookies, headers={"Origin": base}, allow_redirects=False, timeout=60)
+        redirected = time.perf_counter()
+        cookie = f"sipantau_sesi={r.cookies['sipantau_sesi']}"
+        ws = connect(base.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"], max_size=None,
+                     additional_headers={"Cookie": cookie})
+        msg = BackMsg()
+        msg.rerun_script.page_name = "peta"
+        ws.send(msg.SerializeToString())
+        first = None
+        while True:
+            forward = ForwardMsg()
+            forward.ParseFromString(ws.recv())
+            kind = forward.WhichOneof("type")
+            if kind == "delta" and first is None:
+                first = time.perf_counter()
+            if kind == "script_finished":
+                break
+        finished = time.perf_counter()
+        ws.close()
+        ms = lambda t: round((t - started) * 1000, 1)  # noqa: E731
+        out.append({"redirect_ms": ms(redirected), "first_element_ms": ms(first), "run_end_ms": ms(finished)})
+    return out
 
 
 def browser_visit(browser, base: str) -> dict:
@@ -113,6 +155,11 @@ def main() -> None:
                 warm = [v[key] for v in visits[1:]]
                 print(json.dumps({"browser": "warm", "measure": key, "median": statistics.median(warm),
                                   "max": max(warm), "n": len(warm)}))
+            runs = script_after_login_ms(base, args.logins)
+            for key in ("redirect_ms", "first_element_ms", "run_end_ms"):
+                values = [r[key] for r in runs]
+                print(json.dumps({"script": key, "median": statistics.median(values), "max": max(values),
+                                  "n": len(values)}))
             posts = login_post_ms(base, args.logins)
             print(json.dumps({"login_post_ms": {"median": round(statistics.median(posts), 1),
                                                 "max": round(max(posts), 1), "n": len(posts)}}))

@@ -73,8 +73,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "login_button": ("Masuk", "Sign in"),
     "login_oidc": ("Masuk dengan akun instansi", "Sign in with the organisation account"),
     "logout": ("Keluar", "Sign out"),
-    "session_expired": ("Sesi berakhir karena tidak ada aktivitas. Silakan masuk lagi.",
-                        "Your session ended after inactivity. Please sign in again."),
     "signed_in_as": ("Masuk sebagai", "Signed in as"),
     # --- sessions and the login page (sipantau/web.py) ---
     "web_signed_out": ("Anda telah keluar.", "You have signed out."),

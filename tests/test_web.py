@@ -372,3 +372,20 @@ def test_under_a_path_prefix_everything_stays_under_it(site, tmp_path):
         assert "Path=/sipantau" in cookie
         assert signed_in(prefixed, f"sipantau_sesi={r.cookies['sipantau_sesi']}")
         assert get(prefixed, "/healthz").json()["status"] == "ok"
+
+
+def test_the_login_page_escapes_what_comes_back_and_lists_demo_accounts():
+    from sipantau import webpages
+    from sipantau.demo import DEMO_PASSWORD
+
+    hostile = '"><img src=x onerror=alert(1)>'
+    page = webpages.login_page(webpages.LoginForm(
+        lang="en", action="/masuk", csrf="c", next_path="/peta?q=" + hostile, typed=hostile, message=hostile,
+        notice=False, switch_href="/masuk?bahasa=id", demo=True, sso_href="/masuk/sso"), "/static/media/f.woff2")
+    assert "<img src=x" not in page and "&quot;&gt;&lt;img" in page
+    assert "operator.pangkep" in page and DEMO_PASSWORD in page and "Bahasa Indonesia" in page
+    assert "Sign in with the organisation account" in page
+    assert webpages.end_message(sessions.NEW_LOGIN) is None and webpages.end_message(None) is None
+    assert [webpages.end_message(r) for r in (sessions.LOGGED_OUT, sessions.IDLE, sessions.EXPIRED,
+                                              sessions.REVOKED, sessions.ACCOUNT_DISABLED)] == [
+        "keluar", "berakhir", "berakhir", "dicabut", "dicabut"]
