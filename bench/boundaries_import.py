@@ -29,8 +29,8 @@ def _phases(boundaries, geo, path: Path, level: str, dest: Path, fields: dict) -
     source, _, _ = boundaries.read_source(path)
     times["read_s"] = time.perf_counter() - start
     start = time.perf_counter()
-    result = boundaries._match(source, level, regions, fields.get("code_field"), fields.get("name_field"),
-                               fields.get("province_field"), None)
+    result = boundaries.importing._match(source, level, regions, fields.get("code_field"), fields.get("name_field"),
+                                         fields.get("province_field"), None)
     times["match_s"] = time.perf_counter() - start
     start = time.perf_counter()
     report = boundaries.import_boundaries(path, level, attribution="bench", dest=dest, regions=regions, **fields)

@@ -4,7 +4,7 @@
 
 Builds into a temporary cache so every figure is a cold build (load + match + coverage simplify +
 serialise); `cached_s` is the next call, served from memory. The budgets the tolerances in
-sipantau/geo.py aim at: provinces <= ~200 kB, all regencies <= ~600 kB, one province <= ~120 kB.
+sipantau/geo/prepared.py aim at: provinces <= ~200 kB, all regencies <= ~600 kB, one province <= ~120 kB.
 """
 
 from __future__ import annotations

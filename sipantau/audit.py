@@ -24,7 +24,7 @@ from sipantau import models as m
 from sipantau.auth import Actor, NotAllowed, can_read_region, public_user
 from sipantau.clock import TIMEZONE
 from sipantau.db import frame, raw
-from sipantau.ingest import neutralise_formula
+from sipantau.export import neutralise_formula
 from sipantau.models import audit_log as audit
 
 AUDIT_ROLES = {"admin_pusat", "verifikator_provinsi"}

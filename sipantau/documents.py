@@ -40,6 +40,7 @@ from sipantau.config import DATA_DIR
 from sipantau.db import frame, raw, run_write
 from sipantau.models import doc, dr, not_replaced
 from sipantau.reports import InvalidInput, OutOfScope, Receipt
+from sipantau.rules import Problem
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +88,6 @@ def max_bytes() -> int:
     return int(mb * 1024 * 1024)
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1_048_576:.1f}".replace(".", ",") + " MB"
-
-
 # ---- content -------------------------------------------------------------------------
 
 
@@ -103,18 +100,17 @@ def check_content(content: bytes, limit: int | None = None) -> str:
     """The file's media type; `InvalidInput` on field "berkas" when empty, too large or not accepted."""
     limit = limit or max_bytes()
     if not content:
-        raise InvalidInput({"berkas": "berkas kosong."})
+        raise InvalidInput(Problem("berkas", "empty_file"))
     if len(content) > limit:
-        raise InvalidInput({"berkas": f"ukuran berkas {_mb(len(content))} melebihi batas {_mb(limit)}."})
+        raise InvalidInput(Problem("berkas", "file_too_large", {"size": len(content), "max": limit}))
     media = sniff(content)
     if media is None:
         head = content[:512].lstrip().lower()
         what = next((name for magic, name in OTHER_MAGIC if content.startswith(magic)), None)
         if what is None and head.startswith((b"<!doctype html", b"<html", b"<script", b"<?xml", b"<svg")):
             what = "halaman web atau skrip"
-        found = f" Isinya {what}." if what else ""
-        raise InvalidInput({"berkas": "jenis berkas tidak diterima: isinya bukan PDF, PNG atau JPEG "
-                                      f"(jenis dibaca dari isi, bukan dari nama berkas).{found}"})
+        problem = Problem("berkas", "file_type_seen", {"what": what}) if what else Problem("berkas", "file_type")
+        raise InvalidInput(problem)
     return media
 
 

@@ -8,10 +8,16 @@ typed by an operator can never run as a formula on a reader's machine.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pandas as pd
 
-from sipantau.ingest import neutralise_formula
+
+def neutralise_formula(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading quote (CSV/formula injection)."""
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + value
+    return value
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:

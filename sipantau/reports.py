@@ -3,8 +3,9 @@
 Every write function
 - re-reads the acting user inside its transaction (a disabled or altered Actor
   writes nothing) and refuses regions outside that user's scope,
-- cleans every text (`rules.clean_text`) and validates everything before it writes,
-  raising `InvalidInput` whose message names each field in Bahasa Indonesia,
+- cleans every text (`rules.clean_text`) and validates everything before it writes by
+  the shared rulebook (`sipantau.rules`), raising `InvalidInput` with a `rules.Problem`
+  per field (code and parameters), worded by the catalog in Bahasa Indonesia or English,
 - is idempotent by key: a retried submission returns the stored one (and a key of a
   record outside the user's scope is refused, never answered with that record),
 - appends (a correction is a new row naming what it replaces) and writes an
@@ -18,13 +19,12 @@ whatever the code does; a writer stopped by an index gets the check's own messag
 
 The `add_*` functions work inside a caller's transaction (bulk import commits a
 whole file at once); the `submit_*`/`record_*` wrappers open one transaction each.
-
-Imports models, db, auth, rules, i18n, the clock and the journal; never the read side.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -33,23 +33,13 @@ from sqlalchemy import Column, Connection, Engine, Table, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from sipantau import clock, journal
+from sipantau import clock, i18n, journal, rules
 from sipantau import models as m
 from sipantau.auth import Actor, actor_problem, can_write_region
 from sipantau.db import run_write
-from sipantau.i18n import rupiah
 from sipantau.models import doc, er, na, nd, not_replaced, oa, ob, rd, sr, ss, st
-from sipantau.rules import (
-    ELECTION_LEAD_DAYS,
-    MAX_RUPIAH,
-    MAX_TEXT,
-    as_day,
-    clean_text,
-    earliest_record_date,
-    is_rupiah,
-)
+from sipantau.rules import MAX_TEXT, REPORT_STATUSES, Earliest, Problem, clean_text
 
-REPORT_STATUSES = {"belum_mulai": "Belum mulai", "berjalan": "Berjalan", "selesai": "Selesai", "terkendala": "Terkendala"}
 OBSTACLE_STATUSES = {"baru": "Baru", "ditangani": "Ditangani", "eskalasi": "Eskalasi", "selesai": "Selesai"}
 # Which status may follow which; a solved obstacle can be reopened if it returns.
 OBSTACLE_TRANSITIONS = {
@@ -59,37 +49,50 @@ OBSTACLE_TRANSITIONS = {
     "selesai": {"ditangani"},
 }
 SOURCES = {"form", "import", "cli", "demo"}
-MAX_TRANCHE = 6
 MAX_ROW_ID = 2**31 - 1  # Integer primary keys
 MAX_BYTES = 2**63 - 1  # BigInteger
 # Advisory-lock namespaces on PostgreSQL (first key of pg_advisory_xact_lock(int, int)).
 LOCK_STAGE_CELL, LOCK_NPHD_CHAIN = 1, 2
 
-today = clock.today  # kept for ingest until its split (it calls reports.today())
 
 
 class InvalidInput(ValueError):
-    """Input refused; `errors` maps each field to its problem, in Bahasa Indonesia."""
+    """Input refused. `problems` holds one `rules.Problem` per refused field (code and
+    parameters); `errors` maps each field to its message in Bahasa Indonesia, and
+    `messages(lang)` words them in the reader's language."""
 
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        super().__init__("; ".join(f"{field}: {msg}" for field, msg in errors.items()))
+    def __init__(self, problems: Problem | Iterable[Problem]):
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        self.errors = self.messages("id")
+        super().__init__("; ".join(f"{field}: {msg}" for field, msg in self.errors.items()))
+
+    def messages(self, lang: str = "id") -> dict[str, str]:
+        return {p.field: i18n.problem(p, lang) for p in self.problems}
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 class OutOfScope(PermissionError):
+    """A region outside the user's scope; `problem` says so in the rulebook's terms."""
+
+    problem: Problem | None = None
+
     def __init__(self, actor: Actor, region_code: str):
-        super().__init__(
-            f"Pengguna {actor.username} tidak berwenang menulis data untuk wilayah {region_code}."
-        )
+        self.problem = rules.out_of_scope(actor.username, region_code)
+        super().__init__(_sentence(i18n.problem(self.problem)))
+
+    def message(self, lang: str = "id") -> str:
+        return _sentence(i18n.problem(self.problem, lang)) if self.problem else str(self)
 
 
 class KeyOutOfScope(OutOfScope):
     """A retried key names a record outside the user's scope: refused without a word about it."""
 
     def __init__(self, actor: Actor):
-        PermissionError.__init__(
-            self, f"Kunci pengiriman ini sudah dipakai untuk data di luar wilayah kewenangan {actor.username}; "
-                  "tidak ada yang disimpan. Muat ulang formulir lalu kirim lagi.")
+        self.problem = Problem("kunci", "key_out_of_scope", {"username": actor.username})
+        PermissionError.__init__(self, _sentence(i18n.problem(self.problem)))
 
 
 class ActorRefused(OutOfScope):
@@ -131,49 +134,33 @@ def _is_row_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID
 
 
-def _text(errors: dict, field: str, value: Any, column: Column, required: bool = True) -> str:
+def _add(problems: dict[str, Problem], *found: Problem | None) -> None:
+    """Note what the rules found; a later problem of a field replaces an earlier one."""
+    problems.update(rules.collect(found))
+
+
+def _text(problems: dict, field: str, value: Any, column: Column, required: bool = True) -> str:
     """The text as stored (`rules.clean_text`), checked for what a reader sees and what the column holds."""
-    cleaned = clean_text(value)
-    limit = column.type.length or MAX_TEXT
-    if not cleaned:
-        if required:
-            errors[field] = "wajib diisi."
-    elif len(cleaned) > limit:
-        errors[field] = f"terlalu panjang ({len(cleaned)} karakter, paling banyak {limit})."
+    cleaned, problem = rules.check_text(field, value, column.type.length or MAX_TEXT, required)
+    _add(problems, problem)
     return cleaned
 
 
-def _check_date(errors: dict, field: str, value: Any, not_before: date, why: str = "") -> date | None:
-    """The day as stored, or None with the problem in `errors`: a date, not in the future,
-    not before `not_before` (`why` says what that bound is)."""
-    day = as_day(value)
-    if day is None:
-        errors[field] = "harus berupa tanggal."
-    elif day > clock.today():
-        errors[field] = f"tanggal {day:%d-%m-%Y} masih di masa depan."
-    elif day < not_before:
-        errors[field] = f"tanggal {day:%d-%m-%Y} lebih awal dari {not_before:%d-%m-%Y}{why}."
-    else:
-        return day
-    return None
-
-
-def _check_rupiah(errors: dict, field: str, value: Any) -> None:
-    if not is_rupiah(value):
-        errors[field] = f"harus bilangan bulat rupiah lebih dari 0, paling banyak {rupiah(MAX_RUPIAH)}."
+def _check_date(problems: dict, field: str, value: Any, earliest: Earliest | None) -> date | None:
+    """The day as stored, or None with the problem noted: a date, not in the future, not
+    before `earliest` (which says what that bound is)."""
+    day, problem = rules.check_day(field, value, clock.today(), earliest)
+    _add(problems, problem)
+    return day
 
 
 def _first_stage(conn: Connection, election_code: str | None) -> date | None:
     return conn.execute(select(func.min(st.c.start_date)).where(st.c.election_code == election_code)).scalar()
 
 
-def _record_window(conn: Connection, election_code: str | None) -> tuple[date, str]:
-    """The earliest day a record may carry (`rules.earliest_record_date`) and how to say why."""
-    first = _first_stage(conn, election_code) if election_code else None
-    if first is None:
-        return earliest_record_date(None), ""
-    return earliest_record_date(first), (f" (batas paling awal data {election_code}: {ELECTION_LEAD_DAYS} hari "
-                                         "sebelum tahapan pertamanya)")
+def _record_window(conn: Connection, election_code: str | None) -> Earliest:
+    """The earliest day a record of the election may carry (`rules.record_earliest`)."""
+    return rules.record_earliest(election_code, _first_stage(conn, election_code) if election_code else None)
 
 
 def _region_in_election(conn: Connection, region_code: str, election_code: str) -> bool:
@@ -181,13 +168,15 @@ def _region_in_election(conn: Connection, region_code: str, election_code: str) 
     return conn.execute(q).first() is not None
 
 
-def _check_region(conn: Connection, errors: dict, actor: Actor, region_code: str, election_code: str | None) -> None:
+def _check_region(conn: Connection, problems: dict, actor: Actor, region_code: str,
+                  election_code: str | None) -> None:
     """Scope first (an out-of-scope request learns nothing else), then existence."""
     _check_scope(actor, region_code)
-    if conn.execute(select(m.Region.code).where(m.Region.code == region_code)).first() is None:
-        errors["wilayah"] = f"kode wilayah {region_code!r} tidak dikenal."
+    name = conn.execute(select(m.Region.name).where(m.Region.code == region_code)).scalar()
+    if name is None:
+        _add(problems, rules.unknown("wilayah", "region", region_code))
     elif election_code and not _region_in_election(conn, region_code, election_code):
-        errors["wilayah"] = f"wilayah {region_code} tidak mengikuti pemilihan {election_code}."
+        _add(problems, rules.not_in_election("wilayah", region_code, name, election_code))
 
 
 def _start(conn: Connection, actor: Actor, table: Table, key: Any) -> Receipt | None:
@@ -199,7 +188,7 @@ def _start(conn: Connection, actor: Actor, table: Table, key: Any) -> Receipt | 
     if key is None:
         return None
     if not isinstance(key, str) or not key or key != clean_text(key) or len(key) > table.c.idempotency_key.type.length:
-        raise InvalidInput({"kunci": "kunci pengiriman tidak sah; muat ulang formulir lalu kirim lagi."})
+        raise InvalidInput(Problem("kunci", "bad_key"))
     return _existing_receipt(conn, actor, table, key)
 
 
@@ -225,7 +214,7 @@ def _existing_receipt(conn: Connection, actor: Actor, table: Table, key: str | N
 
 def _stamp(actor: Actor, source: str, key: str | None) -> dict:
     if source not in SOURCES:
-        raise InvalidInput({"sumber": f"sumber {source!r} tidak dikenal."})
+        raise InvalidInput(rules.unknown("sumber", "source", source))
     return {"recorded_at": clock.now(), "recorded_by": actor.id, "source": source, "idempotency_key": key}
 
 
@@ -251,23 +240,23 @@ def _correction_of(conn: Connection, table: Table, replaces_id: int) -> int | No
     return conn.execute(select(table.c.id).where(table.c.replaces_id == replaces_id)).scalar()
 
 
-def _already_corrected(replaces_id: int, newer: int) -> str:
-    return f"data #{replaces_id} sudah dikoreksi oleh #{newer}; koreksi yang terbaru."
+def _already_corrected(replaces_id: int, newer: int) -> Problem:
+    return Problem("mengoreksi", "already_corrected", {"id": replaces_id, "newer": newer})
 
 
-def _check_replaces(conn: Connection, errors: dict, table: Table, replaces_id: Any, same: dict) -> dict | None:
+def _check_replaces(conn: Connection, problems: dict, table: Table, replaces_id: Any, same: dict) -> dict | None:
     """A correction names a current row of the same subject; returns that row."""
     if replaces_id is None:
         return None
     old = _row(conn, table, replaces_id)
     if old is None:
-        errors["mengoreksi"] = f"data #{replaces_id} yang dikoreksi tidak ada."
+        _add(problems, Problem("mengoreksi", "replaced_missing", {"id": replaces_id}))
         return None
     if any(old[k] != v for k, v in same.items()):
-        errors["mengoreksi"] = f"data #{replaces_id} milik wilayah atau subjek lain."
+        _add(problems, Problem("mengoreksi", "replaced_other", {"id": replaces_id}))
     newer = _correction_of(conn, table, replaces_id)
     if newer:
-        errors["mengoreksi"] = _already_corrected(replaces_id, newer)
+        _add(problems, _already_corrected(replaces_id, newer))
     return old
 
 
@@ -278,13 +267,13 @@ def _insert(conn: Connection, table: Table, row: dict) -> int | None:
     return conn.execute(insert(table).values(**row).on_conflict_do_nothing().returning(table.c.id)).scalar()
 
 
-def _refuse(conn: Connection, actor: Actor, table: Table, key: str | None, errors: dict) -> Receipt:
+def _refuse(conn: Connection, actor: Actor, table: Table, key: str | None, problems: dict) -> Receipt:
     """Refuse, unless a twin with this key (a double click, a retry) was stored since this
     writer looked: then the rule it now breaks is the twin's own doing, and the answer is the twin's receipt."""
     twin = _existing_receipt(conn, actor, table, key)
     if twin:
         return twin
-    raise InvalidInput(errors)
+    raise InvalidInput(problems.values())
 
 
 def _conflict(conn: Connection, actor: Actor, table: Table, row: dict) -> Receipt:
@@ -295,11 +284,11 @@ def _conflict(conn: Connection, actor: Actor, table: Table, row: dict) -> Receip
     if row.get("replaces_id") is not None:
         newer = _correction_of(conn, table, row["replaces_id"])
         if newer:
-            raise InvalidInput({"mengoreksi": _already_corrected(row["replaces_id"], newer)})
+            raise InvalidInput(_already_corrected(row["replaces_id"], newer))
     if table is na:
         current = current_agreement(conn, row["election_code"], row["region_code"], row["counterparty_code"])
         if current:
-            raise InvalidInput({"mengoreksi": _agreement_recorded(current["id"])})
+            raise InvalidInput(_agreement_recorded(current["id"]))
     raise RuntimeError(f"{table.name}: a unique index refused a row that no check explains")
 
 
@@ -319,17 +308,13 @@ def stage_election_window(conn: Connection, stage_id: int) -> tuple[str, date, d
     return election, first, last
 
 
-def _check_progress(errors: dict, progress: Any, status: str) -> None:
-    # A comparison is False for NaN and ±inf, and exact for integers of any size.
-    if isinstance(progress, bool) or not isinstance(progress, (int, float)) or not 0 <= progress <= 100:
-        errors["progres"] = f"harus angka 0–100, bukan {progress!r}."
-    if status not in REPORT_STATUSES:
-        errors["status"] = f"{status!r} tidak dikenal; pilihan: {', '.join(REPORT_STATUSES)}."
-    elif "progres" not in errors:
-        if status == "selesai" and progress < 100:
-            errors["status"] = "status selesai memerlukan progres 100%."
-        elif status == "belum_mulai" and progress > 0:
-            errors["status"] = "status belum mulai memerlukan progres 0%."
+def _check_progress(problems: dict, progress: Any, status: str) -> None:
+    _add(problems, rules.check_progress("progres", progress))
+    unknown = rules.check_status("status", status)
+    if unknown or "progres" in problems:
+        _add(problems, unknown)
+    else:
+        _add(problems, rules.status_progress("status", status, progress))
 
 
 def add_stage_report(conn: Connection, actor: Actor, *, region_code: str, stage_id: int, situation_date: date,
@@ -339,25 +324,24 @@ def add_stage_report(conn: Connection, actor: Actor, *, region_code: str, stage_
     if existing:
         return existing
     region_code, status = _code(region_code), _code(status)
-    errors: dict[str, str] = {}
+    problems: dict[str, Problem] = {}
     window = stage_election_window(conn, stage_id)
     if window is None:
         _check_scope(actor, region_code)
-        raise InvalidInput({"tahapan": f"tahapan #{stage_id} tidak dikenal."})
+        raise InvalidInput(Problem("tahapan", "unknown_stage", {"stage": stage_id}))
     election, first, last = window
-    _check_region(conn, errors, actor, region_code, election)
-    day = _check_date(errors, "tanggal situasi", situation_date, date.min)
-    if day is not None and not first <= day <= last:
-        errors["tanggal situasi"] = (f"tanggal {day:%d-%m-%Y} di luar masa pemilihan "
-                                     f"({first:%d-%m-%Y} s.d. {last:%d-%m-%Y}).")
-    _check_progress(errors, progress, status)
-    note = _text(errors, "catatan", note, sr.c.note, required=False)
+    _check_region(conn, problems, actor, region_code, election)
+    day = _check_date(problems, "tanggal situasi", situation_date, None)
+    if day is not None:
+        _add(problems, rules.outside_election("tanggal situasi", day, election, first, last))
+    _check_progress(problems, progress, status)
+    note = _text(problems, "catatan", note, sr.c.note, required=False)
     # The cell's lock before reading its history: the correction check and the
     # current-status row then see every report committed before this one.
     _lock(conn, LOCK_STAGE_CELL, region_code, stage_id)
-    _check_replaces(conn, errors, sr, replaces_id, {"region_code": region_code, "stage_id": stage_id})
-    if errors:
-        return _refuse(conn, actor, sr, idempotency_key, errors)
+    _check_replaces(conn, problems, sr, replaces_id, {"region_code": region_code, "stage_id": stage_id})
+    if problems:
+        return _refuse(conn, actor, sr, idempotency_key, problems)
 
     row = {"region_code": region_code, "stage_id": stage_id, "situation_date": day,
            "progress": float(progress), "status": status, "note": note, "replaces_id": replaces_id,
@@ -436,28 +420,26 @@ def add_obstacle(conn: Connection, actor: Actor, *, election_code: str, region_c
         return existing
     election_code, region_code = _code(election_code), _code(region_code)
     category_code, severity_code = _code(category_code), _code(severity_code)
-    errors: dict[str, str] = {}
-    _check_region(conn, errors, actor, region_code, election_code)
+    problems: dict[str, Problem] = {}
+    _check_region(conn, problems, actor, region_code, election_code)
     if not _exists(conn, m.ObstacleCategory, category_code):
-        errors["kategori"] = f"kategori {category_code!r} tidak dikenal."
+        _add(problems, rules.unknown("kategori", "category", category_code))
     if not _exists(conn, m.Severity, severity_code):
-        errors["tingkat"] = f"tingkat keparahan {severity_code!r} tidak dikenal."
+        _add(problems, rules.unknown("tingkat", "severity", severity_code))
     if stage_id is not None:
         window = stage_election_window(conn, stage_id)
         if window is None or window[0] != election_code:
-            errors["tahapan"] = f"tahapan #{stage_id} bukan tahapan {election_code}."
-    description = _text(errors, "uraian", description, ob.c.description)
-    owner = _text(errors, "penanggung jawab", owner, ob.c.owner)
-    found = _check_date(errors, "tanggal diketahui", found_date, *_record_window(conn, election_code))
+            _add(problems, rules.stage_not_in_election("tahapan", stage_id, election_code))
+    description = _text(problems, "uraian", description, ob.c.description)
+    owner = _text(problems, "penanggung jawab", owner, ob.c.owner)
+    found = _check_date(problems, "tanggal diketahui", found_date, _record_window(conn, election_code))
     due = None
     if due_date is not None:
-        due = as_day(due_date)
-        if due is None:
-            errors["tenggat"] = "harus berupa tanggal."
-        elif found is not None and due < found:
-            errors["tenggat"] = "tenggat tidak boleh sebelum tanggal diketahui."
-    if errors:
-        return _refuse(conn, actor, ob, idempotency_key, errors)
+        due, problem = rules.check_day("tenggat", due_date, clock.today(),
+                                       rules.after("tanggal diketahui", found) if found else None, not_future=False)
+        _add(problems, problem)
+    if problems:
+        return _refuse(conn, actor, ob, idempotency_key, problems)
     row = {"election_code": election_code, "region_code": region_code, "stage_id": stage_id,
            "category_code": category_code, "severity_code": severity_code, "description": description,
            "owner": owner, "due_date": due, "found_date": found, "status": "baru",
@@ -477,14 +459,14 @@ def _exists(conn: Connection, model, code: str) -> bool:
     return conn.execute(select(model.code).where(model.code == code)).first() is not None
 
 
-def _check_move(errors: dict, current: str, new_status: str | None) -> None:
+def _check_move(problems: dict, current: str, new_status: str | None) -> None:
     if new_status is None:
         return
-    if new_status not in OBSTACLE_STATUSES:
-        errors["status baru"] = f"{new_status!r} tidak dikenal; pilihan: {', '.join(OBSTACLE_STATUSES)}."
+    unknown = rules.check_status("status baru", new_status, OBSTACLE_STATUSES)
+    if unknown:
+        _add(problems, unknown)
     elif new_status not in OBSTACLE_TRANSITIONS[current]:
-        errors["status baru"] = (f"dari {OBSTACLE_STATUSES[current]} tidak dapat ke "
-                                 f"{OBSTACLE_STATUSES[new_status]}.")
+        _add(problems, Problem("status baru", "status_move", {"current": current, "new": new_status}))
 
 
 def add_obstacle_action(conn: Connection, actor: Actor, *, obstacle_id: int, action_date: date, actor_name: str,
@@ -498,18 +480,19 @@ def add_obstacle_action(conn: Connection, actor: Actor, *, obstacle_id: int, act
     # closing it at once, the second sees it closed.
     obstacle = _row(conn, ob, obstacle_id, lock=True)
     if obstacle is None:
-        raise InvalidInput({"hambatan": f"hambatan #{obstacle_id} tidak ada."})
+        raise InvalidInput(Problem("hambatan", "missing_record", {"id": obstacle_id}))
     _check_scope(actor, obstacle["region_code"])
-    errors: dict[str, str] = {}
-    actor_name = _text(errors, "pelaksana", actor_name, oa.c.actor)
-    description = _text(errors, "tindak lanjut", description, oa.c.description)
-    day = _check_date(errors, "tanggal tindak lanjut", action_date, obstacle["found_date"])
+    problems: dict[str, Problem] = {}
+    actor_name = _text(problems, "pelaksana", actor_name, oa.c.actor)
+    description = _text(problems, "tindak lanjut", description, oa.c.description)
+    day = _check_date(problems, "tanggal tindak lanjut", action_date,
+                      rules.after("tanggal diketahui", obstacle["found_date"]))
     new_status = None if new_status is None else _code(new_status)
-    _check_move(errors, obstacle["status"], new_status)
+    _check_move(problems, obstacle["status"], new_status)
     # Closing needs evidence of what solved it.
-    evidence = _text(errors, "bukti penyelesaian", evidence, oa.c.evidence, required=new_status == "selesai")
-    if errors:
-        return _refuse(conn, actor, oa, idempotency_key, errors)
+    evidence = _text(problems, "bukti penyelesaian", evidence, oa.c.evidence, required=new_status == "selesai")
+    if problems:
+        return _refuse(conn, actor, oa, idempotency_key, problems)
     row = {"obstacle_id": obstacle["id"], "action_date": day, "actor": actor_name, "description": description,
            "new_status": new_status, "evidence": evidence or None, **_stamp(actor, source, idempotency_key)}
     action_id = _insert(conn, oa, row)
@@ -567,8 +550,8 @@ def _tranche_holder(conn: Connection, agreement: dict, tranche: int) -> int | No
     return conn.execute(q.limit(1)).scalar()
 
 
-def _agreement_recorded(current_id: int) -> str:
-    return f"NPHD ini sudah tercatat (#{current_id}); kirim sebagai koreksi."
+def _agreement_recorded(current_id: int) -> Problem:
+    return Problem("mengoreksi", "nphd_recorded", {"id": current_id})
 
 
 def add_nphd_agreement(conn: Connection, actor: Actor, *, election_code: str, region_code: str,
@@ -580,31 +563,30 @@ def add_nphd_agreement(conn: Connection, actor: Actor, *, election_code: str, re
         return existing
     same = {"election_code": _code(election_code), "region_code": _code(region_code),
             "counterparty_code": _code(counterparty_code)}
-    errors: dict[str, str] = {}
-    _check_region(conn, errors, actor, same["region_code"], same["election_code"])
+    problems: dict[str, Problem] = {}
+    _check_region(conn, problems, actor, same["region_code"], same["election_code"])
     election = conn.execute(select(m.Election.has_nphd).where(m.Election.code == same["election_code"])).scalar()
     if not election:
-        errors["pemilihan"] = f"pemilihan {same['election_code']!r} tidak memakai NPHD."
+        _add(problems, rules.without_nphd("pemilihan", same["election_code"]))
     if not _exists(conn, m.Counterparty, same["counterparty_code"]):
-        errors["mitra"] = f"mitra {same['counterparty_code']!r} tidak dikenal."
-    _check_rupiah(errors, "nilai NPHD", agreed_value)
+        _add(problems, rules.unknown("mitra", "counterparty", same["counterparty_code"]))
+    _add(problems, rules.check_rupiah("nilai NPHD", agreed_value))
     signed = None
     if signed_date is not None:
-        signed = _check_date(errors, "tanggal tanda tangan", signed_date,
-                             *_record_window(conn, same["election_code"]))
-    note = _text(errors, "catatan", note, na.c.note, required=False)
+        signed = _check_date(problems, "tanggal tanda tangan", signed_date, _record_window(conn, same["election_code"]))
+    note = _text(problems, "catatan", note, na.c.note, required=False)
     _lock_chain(conn, same)
-    _check_replaces(conn, errors, na, replaces_id, same)
-    if not errors and replaces_id is None:
+    _check_replaces(conn, problems, na, replaces_id, same)
+    if not problems and replaces_id is None:
         current = current_agreement(conn, **same)
         if current:
-            errors["mengoreksi"] = _agreement_recorded(current["id"])
-    if replaces_id is not None and not errors:
+            _add(problems, _agreement_recorded(current["id"]))
+    if replaces_id is not None and not problems:
         paid = _disbursed(conn, same)
         if paid > agreed_value:
-            errors["nilai NPHD"] = f"lebih kecil dari dana yang sudah dicairkan ({rupiah(paid)})."
-    if errors:
-        return _refuse(conn, actor, na, idempotency_key, errors)
+            _add(problems, Problem("nilai NPHD", "value_below_disbursed", {"paid": paid}))
+    if problems:
+        return _refuse(conn, actor, na, idempotency_key, problems)
     row = {**same, "agreed_value": agreed_value, "signed_date": signed, "note": note,
            "replaces_id": replaces_id, **_stamp(actor, source, idempotency_key)}
     agreement_id = _insert(conn, na, row)
@@ -619,14 +601,15 @@ def record_nphd_agreement(engine: Engine, actor: Actor, **fields) -> Receipt:
     return run_write(engine, lambda conn: add_nphd_agreement(conn, actor, **fields))
 
 
-def _check_tranche(conn: Connection, errors: dict, agreement: dict, tranche: Any, replaces_id: Any) -> None:
+def _check_tranche(conn: Connection, problems: dict, agreement: dict, tranche: Any, replaces_id: Any) -> None:
     """Tranches 1–6, each held by one current disbursement per NPHD (a correction keeps or frees its own)."""
-    if isinstance(tranche, bool) or not isinstance(tranche, int) or not 1 <= tranche <= MAX_TRANCHE:
-        errors["tahap"] = f"tahap pencairan harus 1–{MAX_TRANCHE}."
+    problem = rules.check_tranche("tahap", tranche)
+    if problem:
+        _add(problems, problem)
         return
     holder = _tranche_holder(conn, agreement, tranche)
     if holder is not None and holder != replaces_id:
-        errors["tahap"] = f"pencairan tahap {tranche} sudah tercatat; kirim sebagai koreksi bila berubah."
+        _add(problems, Problem("tahap", "tranche_taken", {"tranche": tranche}))
 
 
 def add_nphd_disbursement(conn: Connection, actor: Actor, *, agreement_id: int, tranche: int, amount: int,
@@ -637,28 +620,27 @@ def add_nphd_disbursement(conn: Connection, actor: Actor, *, agreement_id: int, 
         return existing
     agreement = _row(conn, na, agreement_id)
     if agreement is None:
-        raise InvalidInput({"NPHD": f"NPHD #{agreement_id} tidak ada."})
+        raise InvalidInput(Problem("NPHD", "missing_record", {"id": agreement_id}))
     _check_scope(actor, agreement["region_code"])
     # The chain's lock before the totals, the tranche and the agreement's own
     # currency are read: concurrent payments cannot together pass the agreed value.
     _lock_chain(conn, agreement)
-    errors: dict[str, str] = {}
+    problems: dict[str, Problem] = {}
     if _correction_of(conn, na, agreement["id"]):
-        errors["NPHD"] = f"NPHD #{agreement['id']} sudah dikoreksi; catat pencairan pada NPHD terbaru."
-    if agreement["signed_date"] is None:
-        errors["NPHD"] = "NPHD belum ditandatangani; pencairan belum dapat dicatat."
-    _check_tranche(conn, errors, agreement, tranche, replaces_id)
-    _check_rupiah(errors, "jumlah", amount)
-    day = _check_date(errors, "tanggal pencairan", disbursed_date,
-                      agreement["signed_date"] or earliest_record_date(None))
-    _check_replaces(conn, errors, nd, replaces_id, {"agreement_id": agreement["id"]})
-    if "jumlah" not in errors and not errors.get("NPHD"):
+        _add(problems, Problem("NPHD", "nphd_corrected", {"id": agreement["id"]}))
+    signed = agreement["signed_date"]
+    if signed is None:
+        _add(problems, rules.unsigned_nphd("NPHD"))
+    _check_tranche(conn, problems, agreement, tranche, replaces_id)
+    _add(problems, rules.check_rupiah("jumlah", amount))
+    day = _check_date(problems, "tanggal pencairan", disbursed_date,
+                      rules.after("tanggal tanda tangan", signed) if signed else rules.PLAUSIBLE)
+    _check_replaces(conn, problems, nd, replaces_id, {"agreement_id": agreement["id"]})
+    if "jumlah" not in problems and "NPHD" not in problems:
         paid = _disbursed(conn, agreement, excluding=replaces_id if _is_row_id(replaces_id) else None)
-        if paid + amount > agreement["agreed_value"]:
-            errors["jumlah"] = (f"total pencairan {rupiah(paid + amount)} melebihi nilai NPHD "
-                                f"{rupiah(agreement['agreed_value'])}.")
-    if errors:
-        return _refuse(conn, actor, nd, idempotency_key, errors)
+        _add(problems, rules.disbursed_over_value("jumlah", paid + amount, agreement["agreed_value"]))
+    if problems:
+        return _refuse(conn, actor, nd, idempotency_key, problems)
     row = {"agreement_id": agreement["id"], "tranche": tranche, "amount": amount, "disbursed_date": day,
            "replaces_id": replaces_id, **_stamp(actor, source, idempotency_key)}
     disbursement_id = _insert(conn, nd, row)
@@ -688,20 +670,21 @@ def add_document(conn: Connection, actor: Actor, *, region_code: str, requiremen
         return existing
     region_code, requirement_code = _code(region_code), _code(requirement_code)
     election_code = _code(election_code) or None
-    errors: dict[str, str] = {}
-    _check_region(conn, errors, actor, region_code, election_code)
+    problems: dict[str, Problem] = {}
+    _check_region(conn, problems, actor, region_code, election_code)
     if not _exists(conn, m.DocumentRequirement, requirement_code):
-        errors["jenis dokumen"] = f"jenis dokumen {requirement_code!r} tidak dikenal."
-    day = _check_date(errors, "tanggal dokumen", document_date, *_record_window(conn, election_code))
-    filename = _text(errors, "nama berkas", filename, doc.c.filename)
-    media_type = _text(errors, "berkas", media_type, doc.c.media_type)
+        _add(problems, rules.unknown("jenis dokumen", "requirement", requirement_code))
+    day = _check_date(problems, "tanggal dokumen", document_date, _record_window(conn, election_code))
+    filename = _text(problems, "nama berkas", filename, doc.c.filename)
+    media_type = _text(problems, "berkas", media_type, doc.c.media_type)
     if not (isinstance(content_hash, str) and re.fullmatch(r"[0-9a-f]{64}", content_hash)):
-        errors["berkas"] = "sidik isi berkas (SHA-256) tidak sah."
+        _add(problems, Problem("berkas", "bad_hash"))
     if isinstance(size_bytes, bool) or not isinstance(size_bytes, int) or not 0 <= size_bytes <= MAX_BYTES:
-        errors["berkas"] = "ukuran berkas tidak sah."
-    _check_replaces(conn, errors, doc, replaces_id, {"region_code": region_code, "requirement_code": requirement_code})
-    if errors:
-        return _refuse(conn, actor, doc, idempotency_key, errors)
+        _add(problems, Problem("berkas", "bad_size"))
+    _check_replaces(conn, problems, doc, replaces_id,
+                    {"region_code": region_code, "requirement_code": requirement_code})
+    if problems:
+        return _refuse(conn, actor, doc, idempotency_key, problems)
     row = {"region_code": region_code, "election_code": election_code, "requirement_code": requirement_code,
            "document_date": day, "filename": filename, "content_hash": content_hash,
            "size_bytes": size_bytes, "media_type": media_type, "replaces_id": replaces_id,
@@ -723,5 +706,5 @@ __all__ = [
     "submit_stage_report", "add_obstacle", "record_obstacle", "add_obstacle_action", "record_obstacle_action",
     "add_nphd_agreement", "record_nphd_agreement", "add_nphd_disbursement", "record_nphd_disbursement",
     "add_document", "record_document", "rebuild_stage_status", "refresh_stage_status", "latest_report_query",
-    "not_replaced", "MAX_TEXT",
+    "not_replaced", "MAX_TEXT", "REPORT_STATUSES",
 ]

@@ -81,7 +81,7 @@ def test_every_rule_has_a_detector_or_is_marked_provided_later(book) -> None:
     rules = book.rules
     later = rules["provided_later"]
     assert rules.loc[~later, "detector"].isin(list(alerts.DETECTORS)).all()
-    # A detector added to alerts.py must clear the flag, so the table never lies.
+    # A detector added to alerts/detectors.py must clear the flag, so the table never lies.
     assert not rules.loc[later, "detector"].isin(list(alerts.DETECTORS)).any()
     assert list(rules.loc[later, "code"]) == ["logistik-berisiko"]
 

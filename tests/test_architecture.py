@@ -31,15 +31,9 @@ MAX_LINES = 500
 # Modules other helpers are splitting now (issue 8); the mark goes when they are under the limit.
 LONG_FOR_NOW = {
     "ingest.py": "issue 8: ingest/ becomes a package split by concern (another helper)",
-    "readiness.py": "issue 8: read SQL moves to history.py, readiness becomes pure (the data-side helper)",
     "reports.py": "issue 8: the rulebook and the journal take the field rules and the audit writes (another helper)",
     "auth.py": "issue 8: the journal takes the audit writes; sessions move server-side in issue 9 (another helper)",
     # Not split on the Streamlit side of issue 8 (house-ui): outside it, left for the lead to assign.
-    "geo.py": "issue 8: boundaries.py takes fetch/import from geo.py (not the Streamlit side)",
-    "boundaries.py": "issue 8: fetch, import and attribution to split with geo.py (not the Streamlit side)",
-    "backup.py": "issue 8: backup, verify and restore to split (not the Streamlit side)",
-    "alerts.py": "issue 8: detectors, rule loading and explanations to split (landed with issue 10's core)",
-    "upload_guard.py": "issue 8: the reader's checks and its process limits to split (landed with issue 7)",
     "i18n.py": "issue 8, one catalog: the words move to Babel message catalogs (locale/)",
 }
 

@@ -136,7 +136,7 @@ def test_every_alias_row_is_used_and_needed(geo_dir, regions, regencies):
     # without the table exactly those source names stay unmatched: no row is redundant
     source = geo.read_layer(geo.source_path(geo_dir, "regency"))
     bare = geo.match_regencies(source, regions, aliases=aliases.iloc[0:0],
-                               province_names=geo._file_province_names(geo_dir))
+                               province_names=geo.layers._file_province_names(geo_dir))
     assert set(bare.unmatched["source_name"]) == set(aliases["source_name"])
 
 
@@ -352,8 +352,8 @@ def test_second_call_is_served_from_disk_cache(geo_dir, geo_cache, monkeypatch):
     def no_reload(*args, **kwargs):
         raise AssertionError("source reloaded although the disk cache is fresh")
 
-    monkeypatch.setattr(geo, "load_provinces", no_reload)
-    monkeypatch.setattr(geo, "load_regencies", no_reload)
+    monkeypatch.setattr(geo.layers, "load_provinces", no_reload)
+    monkeypatch.setattr(geo.layers, "load_regencies", no_reload)
     assert geo.prepared_geojson("province", directory=geo_dir) == first
     assert geo.prepared_geojson("province", directory=geo_dir) is geo.prepared_geojson("province", directory=geo_dir)
 

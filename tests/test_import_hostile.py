@@ -30,11 +30,11 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from sipantau import models as m
-from sipantau import upload_guard
 from sipantau.cli_import import import_command
 from sipantau.config import ROOT, settings
 from sipantau.ingest import ImportRefused, import_file, parse_money, parse_number, parse_region
 from sipantau.upload_guard import Limits, Refused, read_upload
+from sipantau.upload_guard.child import _slot
 
 UPLOADS = Path(__file__).resolve().parent / "uploads"
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")
@@ -124,7 +124,7 @@ def test_a_child_out_of_time_becomes_a_message(limit):
 def test_uploads_wait_for_a_free_reader():
     """At most `max_parallel` children per server process; past the wait, a message."""
     limits = Limits(max_parallel=1, wall_seconds=1)
-    slot = upload_guard._slot(limits)
+    slot = _slot(limits)
     slot.acquire()
     try:
         with pytest.raises(Refused, match="sedang membaca berkas lain"):
@@ -136,12 +136,32 @@ def test_uploads_wait_for_a_free_reader():
 
 def test_the_child_is_confined():
     """The limits are those of the child, set by itself before it reads a byte."""
-    probe = ("import resource, sys; sys.path.insert(0, %r); from sipantau.upload_guard import Limits, _confine; "
+    probe = ("import resource, sys; sys.path.insert(0, %r); from sipantau.upload_guard import Limits; "
+             "from sipantau.upload_guard.child import _confine; "
              "_confine(Limits(memory_mb=300, cpu_seconds=7)); "
              "print([resource.getrlimit(r) for r in (resource.RLIMIT_AS, resource.RLIMIT_CPU, resource.RLIMIT_FSIZE)])"
              % str(ROOT))
     out = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == str([(300 * MIB, 300 * MIB), (7, 8), (0, 0)])
+
+
+@pytest.mark.parametrize("name", ["good_laporan_hidden_sheet.xlsx", "good_laporan_hidden_sheet.ods",
+                                  "good_laporan.xls", "good_laporan_semicolon_bom.csv"])
+def test_the_child_imports_only_the_standard_library_calamine_and_the_rules(name):
+    """What the reader brings into its process, having read a real file: no pandas, no database,
+    nothing of sipantau but the rules and the reader itself (so it starts in tens of milliseconds)."""
+    probe = ("import sys; started = set(sys.modules); sys.path.insert(0, %r); "
+             "from sipantau.upload_guard import Limits, read_book; read_book(sys.stdin.buffer.read(), Limits()); "
+             "print('\\n'.join(m for m in set(sys.modules) - started "
+             "if m.split('.')[0] not in sys.stdlib_module_names))"
+             % str(ROOT))
+    out = subprocess.run([sys.executable, "-I", "-c", probe], input=(UPLOADS / name).read_bytes(),
+                         capture_output=True, check=True).stdout.decode().split()
+    packages = ("sipantau.upload_guard", "python_calamine")
+    outside = [m for m in out if m not in ("sipantau", "sipantau.rules")
+               and not any(m == p or m.startswith(p + ".") for p in packages)]
+    assert sorted(outside) == []
+    assert "sipantau.upload_guard.book" in out and ("python_calamine" in out) == (not name.endswith(".csv"))
 
 
 # ---- through the import, on SQLite and PostgreSQL: refused, database untouched ------------------

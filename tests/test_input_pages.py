@@ -476,3 +476,12 @@ def test_pages_speak_english_when_asked(app, engine):
     at = open_page(login(app, "operator.pangkep"), "report_stage")
     assert at.title[0].value == "Stage report"
     assert at.selectbox(key="input_region").label == "Region"
+
+
+def test_a_refusal_under_its_field_speaks_english_when_asked(app, engine):
+    """The rulebook's problem, worded by the catalog in the reader's language (issue 8)."""
+    app.query_params["bahasa"] = "English"
+    at = open_page(login(app, "operator.pangkep"), "report_stage")
+    fill_stage_report(at, engine, status="selesai", progress=50.0)
+    assert message_after(form(at, "lap_form"), "lap_status") == "The status completed needs progress 100%."
+    assert not at.success

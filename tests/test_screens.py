@@ -45,7 +45,8 @@ def snapshot(active: list[int], **frames) -> Snapshot:
     return Snapshot(election_code="uji", as_of=date(2024, 6, 1), has_nphd=frames.pop("has_nphd", False),
                     regions=empty, names=NAMES, stages=stages(), grid=empty,
                     obstacles=frames.get("obstacles", empty), nphd=frames.get("nphd", pd.DataFrame({"region_code": []})),
-                    documents=frames.get("documents", empty), compliance=empty, active_stage_ids=active)
+                    documents=frames.get("documents", empty), compliance=empty, severities=empty, categories=empty,
+                    counterparties=empty, active_stage_ids=active)
 
 
 # ---- region codes --------------------------------------------------------------------------------

@@ -184,18 +184,18 @@ def test_the_earliest_record_date_is_a_year_before_the_first_stage():
 
 def test_dates_in_1900_are_refused_for_every_field(engine, admin):
     old = date(1900, 1, 1)
-    bound = "lebih awal dari 01-11-2022"  # Pilkada 2024's first stage is 1 Nov 2023
+    bound = "terlalu awal untuk pemilihan pilkada-2024; paling awal 01/11/2022"  # its first stage is 1 Nov 2023
     assert bound in refused(obstacle, engine=engine, actor=admin, found_date=old)["tanggal diketahui"]
     assert bound in refused(agreement, engine=engine, actor=admin, signed_date=old)["tanggal tanda tangan"]
     assert bound in refused(document, engine=engine, actor=admin, election_code="pilkada-2024",
                             document_date=old)["tanggal dokumen"]
-    assert "lebih awal dari 01-01-2000" in refused(document, engine=engine, actor=admin,
+    assert "terlalu awal; paling awal 01/01/2000" in refused(document, engine=engine, actor=admin,
                                                    document_date=old)["tanggal dokumen"]
     ag, o = agreement(engine, admin), obstacle(engine, admin)
-    assert "lebih awal dari 10-01-2024" in refused(
+    assert "lebih awal dari tanggal tanda tangan 10/01/2024" in refused(
         record_nphd_disbursement, engine=engine, actor=admin, agreement_id=ag.id, tranche=1, amount=1,
         disbursed_date=old)["tanggal pencairan"]
-    assert "lebih awal dari 01-11-2024" in refused(
+    assert "lebih awal dari tanggal diketahui 01/11/2024" in refused(
         record_obstacle_action, engine=engine, actor=admin, obstacle_id=o.id, action_date=old, actor_name="x",
         description="y")["tanggal tindak lanjut"]
     assert count(engine, m.NphdDisbursement) == count(engine, m.ObstacleAction) == 0
@@ -203,7 +203,7 @@ def test_dates_in_1900_are_refused_for_every_field(engine, admin):
 
 def test_an_nphd_signed_in_the_year_before_the_first_stage_is_accepted(engine, admin):
     agreement(engine, admin, signed_date=date(2022, 11, 1))
-    assert "lebih awal" in refused(agreement, engine=engine, actor=admin, counterparty_code="BAWASLU",
+    assert "terlalu awal" in refused(agreement, engine=engine, actor=admin, counterparty_code="BAWASLU",
                                    signed_date=date(2022, 10, 31))["tanggal tanda tangan"]
 
 

@@ -172,10 +172,10 @@ def submit(form: str, actor: Actor, fields: dict[str, Any], slots: FieldSlots, s
     try:
         receipt = WRITES[form](data.engine(), actor, **fields, source="form", idempotency_key=key)
     except reports.InvalidInput as exc:
-        slots.show(exc.errors)
+        slots.show(exc.messages(lang()))  # the rulebook's problems, in the reader's language
         return None
     except (reports.OutOfScope, auth.NotAllowed) as exc:
-        slots.refuse(str(exc))
+        slots.refuse(exc.message(lang()) if isinstance(exc, reports.OutOfScope) else str(exc))
         return None
     st.session_state[f"{form}_receipt"] = screen.receipt_view(receipt, summary, lang())
     return receipt
