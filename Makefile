@@ -31,7 +31,7 @@ init: install
 	$(BIN)/python -m sipantau init --demo
 
 run: init
-	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
+	$(BIN)/python -m sipantau serve --port $(PORT)
 
 test: install-dev
 	$(BIN)/ruff check .

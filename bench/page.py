@@ -1,4 +1,4 @@
-"""What a stage or metric switch costs on the map page, served by `streamlit run`.
+"""What a stage or metric switch costs on the map page, served by `python -m sipantau serve`.
 
 Prints one JSON line per measurement:
 - "metric_switch": bytes the browser receives over the websocket per metric switch on the national
@@ -195,9 +195,7 @@ def main() -> None:
             port = s.getsockname()[1]
         env = os.environ | {"SIPANTAU_DATABASE_URL": url, "SIPANTAU_PUBLIC_READ": "1",
                             "SIPANTAU_BOUNDARIES_DIR": str(GEO_DIR), "SIPANTAU_GEO_CACHE_DIR": f"{tmp}/geo"}
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
-                                 f"--server.port={port}", "--server.address=127.0.0.1",
-                                 "--server.fileWatcherType=none"], cwd=ROOT, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "sipantau", "serve", "--port", str(port)], cwd=ROOT, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         try:

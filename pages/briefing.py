@@ -13,6 +13,8 @@ f = ui.filters.page_filters()
 
 @st.fragment(run_every=ui.nav.briefing_refresh_seconds())
 def briefing() -> None:
+    if not ui.nav.still_signed_in("pages/briefing.py"):
+        return
     # Re-read the data version on every tick: a report stored a minute ago shows now.
     version = ui.data.data_version()
     t = f.t

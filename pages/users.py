@@ -57,6 +57,10 @@ with manage_tab:
         with st.container(horizontal=True):
             disable = st.button(t("inp_users_disable"), key="users_disable", icon=":material/person_off:")
             enable = st.button(t("inp_users_enable"), key="users_enable", icon=":material/person_check:")
+            end_sessions = st.button(t("inp_users_end_sessions"), key="users_end_sessions", icon=":material/logout:",
+                                     help=t("inp_users_end_sessions_help"))
+        if end_sessions:
+            _run(ui.forms.end_sessions, target, success=t("inp_users_sessions_ended"))
         if disable:
             _run(ui.forms.disable_user, target, success=t("inp_users_disabled"))
         if enable:

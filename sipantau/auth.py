@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -27,9 +27,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
-from sipantau import clock, journal
+from sipantau import clock, journal, sessions
 from sipantau import models as m
-from sipantau.config import settings
 from sipantau.db import run_write
 
 log = logging.getLogger(__name__)
@@ -220,6 +219,11 @@ def _audited(row: dict) -> dict:
 
 def _actor(row) -> Actor:
     return Actor(row["id"], row["username"], row["role"], row["region_code"])
+
+
+def session_actor(session: sessions.Session) -> Actor:
+    """Who a live session acts as: its user as stored now (sessions.resolve reads the row)."""
+    return Actor(session.user_id, session.username, session.role, session.region_code)
 
 
 def _find_user(conn: Connection, username: str, lock: bool = False) -> dict | None:
@@ -478,6 +482,8 @@ def _set_password(engine: Engine, actor: Actor, user_id: int, password_hash: str
                   "password_hash": HIDDEN if user["password_hash"] else None}
         conn.execute(_user.update().where(_user.c.id == user_id)
                      .values(password_hash=password_hash, failed_logins=0, locked_until=None))
+        # Whoever knew the old password is signed out with it, on every browser.
+        sessions.end_for_user(conn, user_id, sessions.PASSWORD_CHANGED)
         _audit(conn, actor.id, actor.username, action, user, before,
                {"failed_logins": 0, "locked_until": None, "password_hash": HIDDEN})
 
@@ -502,11 +508,27 @@ def _set_active(engine: Engine, admin: Actor, username: str, active: bool) -> No
             raise AccountError("Tidak dapat menonaktifkan akun sendiri.")
         values = {"active": active} | ({"failed_logins": 0, "locked_until": None} if active else {})
         conn.execute(_user.update().where(_user.c.id == user["id"]).values(**values))
+        if not active:
+            sessions.end_for_user(conn, user["id"], sessions.ACCOUNT_DISABLED)
         _audit(conn, admin.id, admin.username, "aktifkan" if active else "nonaktifkan", user,
                {"active": user["active"]}, values)
 
     run_write(engine, work)
     log.info("Pengguna %s %s oleh %s.", username, "diaktifkan" if active else "dinonaktifkan", admin.username)
+
+
+def revoke_sessions(engine: Engine, admin: Actor, username: str) -> int:
+    """An admin (or the CLI) ends every live session of `username`; audited. Returns how many."""
+    with engine.connect() as conn:
+        _require_admin(conn, admin, "mengakhiri sesi pengguna")
+    return sessions.revoke(engine, admin.id, admin.username, username=username.strip().lower())
+
+
+def revoke_session(engine: Engine, admin: Actor, session_id: int) -> int:
+    """An admin (or the CLI) ends one session by its id (`sessions list`); audited."""
+    with engine.connect() as conn:
+        _require_admin(conn, admin, "mengakhiri sesi pengguna")
+    return sessions.revoke(engine, admin.id, admin.username, session_id=session_id)
 
 
 def system_actor(conn: Connection, username: str = CLI_USERNAME) -> Actor:
@@ -522,48 +544,3 @@ def system_actor(conn: Connection, username: str = CLI_USERNAME) -> Actor:
     if user["role"] != "admin_pusat" or user["password_hash"]:
         raise NotAllowed(f"Akun sistem {username!r} telah diubah; periksa tabel pengguna.")
     return _actor(user)
-
-
-# ---- sessions -----------------------------------------------------------------------
-
-
-def session_timeout_minutes() -> int:
-    """Minutes of inactivity after which a dashboard session ends."""
-    return settings().session_timeout_minutes
-
-
-@dataclass(frozen=True)
-class SessionClock:
-    """Inactivity expiry, free of Streamlit. In a page::
-
-        clock = SessionClock()
-        if clock.is_expired(st.session_state.get("last_seen")):
-            ...  # forget the actor, show the login form
-        st.session_state["last_seen"] = clock.now()
-    """
-
-    timeout_minutes: int = field(default_factory=session_timeout_minutes)
-
-    @property
-    def timeout(self) -> timedelta:
-        return timedelta(minutes=self.timeout_minutes)
-
-    @staticmethod
-    def now() -> datetime:
-        return clock.now()
-
-    def remaining(self, last_seen: datetime | None, now: datetime | None = None) -> timedelta:
-        """Time left before expiry (zero when expired; a session never seen has none)."""
-        if last_seen is None:
-            return timedelta(0)
-        left = clock.utc(last_seen) + self.timeout - (clock.utc(now) or self.now())
-        return max(left, timedelta(0))
-
-    def is_expired(self, last_seen: datetime | None, now: datetime | None = None) -> bool:
-        return self.remaining(last_seen, now) <= timedelta(0)
-
-
-def is_expired(last_seen: datetime | None, now: datetime | None = None, timeout_minutes: int | None = None) -> bool:
-    """Whether a session last active at `last_seen` has expired at `now`."""
-    clock = SessionClock(timeout_minutes) if timeout_minutes else SessionClock()
-    return clock.is_expired(last_seen, now)

@@ -166,6 +166,26 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class UserSession(Base):
+    """A signed-in browser (sipantau/sessions.py). Only the SHA-256 of its token is stored, so
+    the table cannot be used to sign in. A row is never reused: each login makes a new one, and
+    ending a session (logout, password change, account disabled, revoked) stamps `ended_at`."""
+
+    __tablename__ = "user_session"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # password | screen | oidc
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the absolute end
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(String(24))
+    # Which browser it is, so that an admin revokes the right screen (both cut to fit).
+    client_ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(160))
+
+
 # ---- reports (append-only) --------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("SIPANTAU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # Tables emptied between tests, children first; reference data stays.
 DATA_TABLES = [m.AuditLog, m.Document, m.NphdDisbursement, m.NphdAgreement, m.ObstacleAction, m.Obstacle,
-               m.StageStatus, m.ReportDay, m.StageReport, m.Meta, m.User]
+               m.StageStatus, m.ReportDay, m.StageReport, m.Meta, m.UserSession, m.User]
 
 
 def _pg_database(tag: str):
@@ -133,14 +134,38 @@ def demo_url(tmp_path_factory) -> str:
     return url
 
 
-def login(at, username: str):
-    """Sign in through the login form (AppTest) with the demo password."""
+# AppTest has no browser connection, so `st.context.cookies` would be empty: its runs read this
+# jar instead, which `login` fills with a real session's cookie, as the server's /masuk does.
+COOKIE_JAR: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class _Connection:
+    """What Streamlit keeps of a browser's websocket handshake (its ClientContext)."""
+
+    cookies: dict
+    headers: tuple = ()
+    remote_ip: str | None = "127.0.0.1"
+
+
+@pytest.fixture(autouse=True)
+def _browser(monkeypatch):
+    COOKIE_JAR.clear()
+    monkeypatch.setattr("streamlit.runtime.context._get_client_context", lambda: _Connection(COOKIE_JAR))
+
+
+def login(at, username: str, password: str | None = None):
+    """Sign in as /masuk does (the password checked, a new session, its token in the cookie),
+    then run the app: the sidebar names the user."""
+    from sipantau import auth, sessions
+    from sipantau.config import settings
+    from sipantau.db import get_engine
     from sipantau.demo import DEMO_PASSWORD
 
+    engine = get_engine(settings().database_url)
+    actor = auth.authenticate(engine, username, password or DEMO_PASSWORD)
+    COOKIE_JAR[sessions.COOKIE], _ = sessions.start(engine, actor.id, sessions.kind_for(actor.role))
     at.run()
-    at.text_input[0].input(username)
-    at.text_input[1].input(DEMO_PASSWORD)
-    at.button[0].click().run()
     assert not at.exception
     assert any(username in c.value for c in at.sidebar.caption)
     return at

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from conftest import COOKIE_JAR, login
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
+from sipantau import sessions
 from sipantau.config import ROOT, settings
-from sipantau.demo import DEMO_PASSWORD
+from sipantau.db import get_engine
 
 
 @pytest.fixture
@@ -55,22 +57,43 @@ def test_a_link_replays_a_past_day_in_english(app):
     assert "Regions reporting" in {m.label for m in at.metric}
 
 
-def test_login_required_by_default_and_demo_accounts_shown(app, monkeypatch):
+def _login_link(at) -> str:
+    [button] = at.get("link_button")
+    return button.proto.url
+
+
+def test_signed_out_the_app_sends_to_the_login_page_and_a_session_opens_it(app, monkeypatch):
     monkeypatch.setenv("SIPANTAU_PUBLIC_READ", "0")
     settings.cache_clear()
     at = app.run()
     assert not at.exception
     assert at.title[0].value == "Masuk ke Sipantau" and not at.metric
-    assert any("operator.pangkep" in w.value for w in at.warning)
-    at.text_input[0].input("admin")
-    at.text_input[1].input("salah-sandi-sekali")
-    at.button[0].click().run()
-    assert at.error[0].value == "Nama pengguna atau kata sandi salah."
-    at.text_input[1].input(DEMO_PASSWORD)
-    at.button[0].click().run()
-    assert not at.exception
+    assert _login_link(at) == "/masuk"  # the server's form (sipantau/web.py); the browser is sent there
+    login(at, "admin")
     assert at.title[0].value == "Gambaran nasional"
-    assert any("admin" in c.value for c in at.sidebar.caption)
+
+
+def test_a_session_ended_elsewhere_signs_this_tab_out_and_keeps_its_view(app, monkeypatch):
+    monkeypatch.setenv("SIPANTAU_PUBLIC_READ", "0")
+    settings.cache_clear()
+    at = login(app, "operator.pangkep")
+    at.switch_page("pages/obstacles.py").run()
+    assert not at.exception and at.title[0].value == "Hambatan"
+    sessions.end(get_engine(settings().database_url), COOKIE_JAR[sessions.COOKIE])  # signed out in another tab
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Masuk ke Sipantau"
+    assert at.info[0].value == "Anda telah keluar."
+    assert _login_link(at).startswith("/masuk?next=%2Fhambatan") and _login_link(at).endswith("&pesan=keluar")
+
+
+def test_the_sidebar_logout_ends_the_session_in_the_database(app):
+    at = login(app, "operator.pangkep")
+    token = COOKIE_JAR[sessions.COOKIE]
+    at.sidebar.button[0].click().run()
+    assert not at.exception
+    assert sessions.ended_because(get_engine(settings().database_url), token) == sessions.LOGGED_OUT
+    assert not any("operator.pangkep" in c.value for c in at.sidebar.caption)
 
 
 MONITORING_PAGES = ["pages/home.py", "pages/national_map.py", "pages/province.py", "pages/regency.py",

@@ -19,7 +19,6 @@ from sipantau.auth import (
     LoginFailed,
     NotAllowed,
     PasswordRejected,
-    SessionClock,
     actor_for_email,
     add_user,
     authenticate,
@@ -330,30 +329,6 @@ def test_logs_never_hold_a_password_or_hash(engine, admin, caplog):
     assert "op.pangkep" in caplog.text  # the events are logged ...
     for secret in (PASSWORD, NEW_PASSWORD, "$argon2"):
         assert secret not in caplog.text  # ... without their secrets
-
-
-# ---- sessions ---------------------------------------------------------------------------
-
-
-def test_session_expires_after_inactivity():
-    clock = SessionClock(timeout_minutes=30)
-    assert clock.remaining(T0, T0 + timedelta(minutes=10)) == timedelta(minutes=20)
-    assert not clock.is_expired(T0, T0 + timedelta(minutes=29, seconds=59))
-    assert clock.is_expired(T0, T0 + timedelta(minutes=30))
-    assert clock.is_expired(None, T0)
-    assert not clock.is_expired(T0.replace(tzinfo=None), T0 + timedelta(minutes=1))  # naive = UTC
-    assert auth.is_expired(T0, T0 + timedelta(minutes=6), timeout_minutes=5)
-
-
-def test_session_timeout_comes_from_the_environment(monkeypatch):
-    monkeypatch.delenv("SIPANTAU_SESSION_TIMEOUT_MINUTES", raising=False)
-    assert SessionClock().timeout_minutes == 30
-    monkeypatch.setenv("SIPANTAU_SESSION_TIMEOUT_MINUTES", "5")
-    assert SessionClock().timeout == timedelta(minutes=5)
-    assert auth.is_expired(T0, T0 + timedelta(minutes=6))
-    for bad in ("lima", "0", "-3"):
-        monkeypatch.setenv("SIPANTAU_SESSION_TIMEOUT_MINUTES", bad)
-        assert auth.session_timeout_minutes() == 30
 
 
 # ---- command line -----------------------------------------------------------------------

@@ -6,19 +6,14 @@ One database holds a record of every kind whose every text field is hostile (Mar
 image and link, raw HTML with <img> and <script>, emphasis, code, a bare URL, maths,
 icon and emoji shortcodes, a table pipe), with hostile region and code-table names as an
 import could bring them. AppTest reads every page that shows them; headless Chromium
-visits the same pages against a real `streamlit run` with every outside request refused.
+visits the same pages against a real `python -m sipantau serve` with every outside request refused.
 """
 
 from __future__ import annotations
 
 import ast
 import json
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -28,9 +23,10 @@ import pandas as pd
 import pytest
 import streamlit as st
 from conftest import demo_database, login
+from server import running
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
-from test_browser import ARTIFACTS, CHROMIUM, _free_port, wait_for_app
+from test_browser import ARTIFACTS, CHROMIUM, wait_for_app
 
 from sipantau import audit, charts, documents, forms, geo, history, readiness, upload_guard
 from sipantau import models as m
@@ -631,29 +627,11 @@ def server(app_db, tmp_path_factory):
         pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
     work = tmp_path_factory.mktemp("hostile-browser")
     (work / "no-boundaries").mkdir()  # the tile map: SVG text and hover a test can read
-    port = _free_port()
-    env = os.environ | {"SIPANTAU_DATABASE_URL": app_db.url, "SIPANTAU_PUBLIC_READ": "0", "SIPANTAU_LANG": "id",
-                        "SIPANTAU_DOCUMENTS_DIR": str(app_db.documents),
-                        "SIPANTAU_BOUNDARIES_DIR": str(work / "no-boundaries"),
-                        "SIPANTAU_GEO_CACHE_DIR": str(work / "geo")}
-    with open(work / "streamlit.log", "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
-             f"--server.port={port}", "--server.address=127.0.0.1", "--server.fileWatcherType=none"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            proc.kill()
-            pytest.fail("streamlit did not start: " + (work / "streamlit.log").read_text()[-2000:])
+    env = {"SIPANTAU_DATABASE_URL": app_db.url, "SIPANTAU_PUBLIC_READ": "0", "SIPANTAU_LANG": "id",
+           "SIPANTAU_DOCUMENTS_DIR": str(app_db.documents), "SIPANTAU_BOUNDARIES_DIR": str(work / "no-boundaries"),
+           "SIPANTAU_GEO_CACHE_DIR": str(work / "geo")}
+    with running(env, work / "server.log") as base:
         yield base
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 class Visit:
@@ -734,8 +712,7 @@ def test_every_page_in_the_browser_shows_hostile_text_as_text(server, app_db):
 
 def _walk(v: Visit, db: HostileDb) -> None:
     page = v.page
-    page.goto(v.base + "/")
-    v.wait()
+    page.goto(v.base + "/")  # to the login page (plain HTML, sipantau/web.py)
     page.get_by_label("Nama pengguna").fill("admin")
     page.get_by_label("Kata sandi").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Masuk").click()

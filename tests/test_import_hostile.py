@@ -344,7 +344,7 @@ def test_import_page_refuses_bombs_and_keeps_serving(import_page, monkeypatch):
     assert {x.label: x.value for x in at.metric}["Baris diperiksa"] == "3"
 
 
-# ---- the real server: `streamlit run`, a browser uploading bombs --------------------------------
+# ---- the real server: `python -m sipantau serve`, a browser uploading bombs --------------------------------
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -369,8 +369,7 @@ def server(page_db, tmp_path_factory):
     env = os.environ | {"SIPANTAU_DATABASE_URL": page_db, "SIPANTAU_PUBLIC_READ": "0", "SIPANTAU_LANG": "id",
                         "SIPANTAU_IMPORT_MAX_MEMORY_MB": "32", "SIPANTAU_GEO_CACHE_DIR": str(workdir / "geo")}
     log = open(workdir / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
-                             f"--server.port={port}", "--server.address=127.0.0.1", "--server.fileWatcherType=none"],
+    proc = subprocess.Popen([sys.executable, "-m", "sipantau", "serve", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(120):

@@ -6,6 +6,8 @@
     imports.py     import FILE --as USERNAME       bulk import from CSV/Excel
     maps.py        map --out peta.html|.json|.png
     backup.py      backup, restore, verify
+    serve.py       serve [--host H] [--port N]     the dashboard under uvicorn (st.App)
+    sessions.py    sessions list|revoke            server-side sign-in sessions
 
 Every command except `settings` refuses to run while a setting is bad (see sipantau.config):
 `settings` is how the operator sees what is wrong. Messages are in Bahasa Indonesia.
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import typer
 
-from sipantau.cli import backup, boundaries, database, imports, maps, users
+from sipantau.cli import backup, boundaries, database, imports, maps, serve, sessions, users
 from sipantau.cli.options import require_valid_settings
 
 app = typer.Typer(help="Sipantau: pemantauan tahapan pemilu dan pilkada.", no_args_is_help=True,
@@ -28,6 +30,7 @@ def _check_settings(ctx: typer.Context) -> None:
         require_valid_settings()
 
 
+app.command("serve")(serve.serve_command)
 app.command("init")(database.init)
 app.command("demo")(database.demo)
 app.command("status")(database.status)
@@ -39,3 +42,4 @@ app.command("restore")(backup.restore_command)
 app.command("verify")(backup.verify_command)
 app.add_typer(users.app, name="users")
 app.add_typer(boundaries.app, name="boundaries")
+app.add_typer(sessions.app, name="sessions")

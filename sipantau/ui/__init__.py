@@ -2,7 +2,7 @@
 house into what a page lays out, and nothing below it imports Streamlit.
 
 - data.py     the engine and every `st.cache_*` of the project (frames keyed by the data version)
-- session.py  who is signed in: login, logout, OIDC, idle expiry (`current_actor()`)
+- session.py  who is signed in: the session cookie read every run (`current_actor()`), logout, OIDC
 - filters.py  the shared filters (election, stage, as-of date) and the language, in the URL
 - nav.py      the page registry as data: `pages_for(actor)` is what `st.navigation` gets
 - maps.py     map controls, serving the prepared geometry, drill-down links between pages

@@ -283,6 +283,12 @@ def reset_password(admin: Actor, username: str, password: str) -> None:
     auth.reset_password(data.engine(), admin, username, password)
 
 
+@_account_refusals
+def end_sessions(admin: Actor, username: str) -> None:
+    """Sign `username` out of every browser (a lost laptop, an operations-room screen)."""
+    auth.revoke_sessions(data.engine(), admin, username)
+
+
 # ---- the audit log -----------------------------------------------------------------------------
 
 

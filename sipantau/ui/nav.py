@@ -80,18 +80,27 @@ SPECS = {spec.file: spec for spec in PAGES}
 
 
 def start_page(actor: auth.Actor | None) -> str:
-    return "pages/briefing.py" if actor is not None and actor.role == SCREEN_ROLE else "pages/home.py"
+    if actor is None:
+        return "pages/home.py" if session.may_read(None) else "pages/login.py"
+    return "pages/briefing.py" if actor.role == SCREEN_ROLE else "pages/home.py"
 
 
 def pages_for(actor: auth.Actor | None) -> dict[str, list]:
-    """The navigation this person gets: the pages they may see, by section, in the catalog's words."""
+    """The navigation this person gets: the pages they may see, by section, in the catalog's words.
+    Signed out, every other page's address stays known but leads to the login page (and back):
+    a tab whose session ended keeps its view through the login, without "Page not found"."""
     start = start_page(actor)
     sections: dict[str, list] = {}
     for spec in PAGES:
         if spec.shown_to(actor):
             page = st.Page(spec.file, title=t(spec.title), icon=spec.icon, url_path=spec.url_path,
                            default=spec.file == start, help=t(spec.help) if spec.help else None)
-            sections.setdefault(t(spec.section) if spec.section else "", []).append(page)
+        elif actor is None:
+            page = st.Page(session.to_login(spec.url_path), title=t(spec.title), url_path=spec.url_path,
+                           visibility="hidden")
+        else:
+            continue
+        sections.setdefault(t(spec.section) if spec.section else "", []).append(page)
     return sections
 
 
@@ -110,6 +119,16 @@ def stop_on_bad_settings() -> None:
         st.error("Pengaturan Sipantau tidak sah; dasbor berhenti sampai diperbaiki (`python -m sipantau settings`).")
         st.code("\n".join(map(str, problems)), language=None)
         st.stop()
+
+
+def still_signed_in(page: str) -> bool:
+    """For a page that refreshes itself (a fragment's tick runs without the page around it): the
+    session is read again on every tick, so that an ended one (revoked, password changed) takes
+    the screen to the login page, which brings it back here."""
+    if session.current_actor() is not None or session.may_read(None):
+        return True
+    session.send_to_login(SPECS[page].url_path)
+    return False
 
 
 def briefing_refresh_seconds() -> int:
