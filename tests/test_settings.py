@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from sipantau import auth, config, documents, geo, ingest
+from sipantau import config, documents, geo, ingest
 from sipantau.cli import app
 from sipantau.cli.maps import find_chromium
 from sipantau.config import ROOT, SETTINGS, settings, settings_problems, settings_report
@@ -59,7 +59,7 @@ public_read = true
 """)
     assert documents.documents_dir() == ROOT / "arsip" / "dokumen"
     assert documents.max_bytes() == 2 * 1024 * 1024
-    assert auth.session_timeout_minutes() == 45
+    assert settings().session_timeout_minutes == 45
     assert ingest.guard_limits().max_rows == 100
     assert nav.briefing_refresh_seconds() == 30
     assert str(geo.cache_dir()) == "/var/cache/sipantau-geo"
