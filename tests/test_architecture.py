@@ -34,7 +34,6 @@ LONG_FOR_NOW = {
     "reports.py": "issue 8: the rulebook and the journal take the field rules and the audit writes (another helper)",
     "auth.py": "issue 8: the journal takes the audit writes (another helper); the sessions went to sessions.py",
     # Not split on the Streamlit side of issue 8 (house-ui): outside it, left for the lead to assign.
-    "i18n.py": "issue 8, one catalog: the words move to Babel message catalogs (locale/)",
 }
 
 
