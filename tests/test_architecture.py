@@ -28,13 +28,6 @@ PAGE_IMPORTS = ("streamlit", "sipantau.ui", "sipantau.screens", "sipantau.charts
 # Where Streamlit may be imported: the adapter, the ASGI app, the entry point and the page scripts.
 STREAMLIT_HOMES = (PACKAGE / "ui", PACKAGE / "web.py", ROOT / "pages", ROOT / "dashboard.py")
 MAX_LINES = 500
-# Modules other helpers are splitting now (issue 8); the mark goes when they are under the limit.
-LONG_FOR_NOW = {
-    "ingest.py": "issue 8: ingest/ becomes a package split by concern (another helper)",
-    "reports.py": "issue 8: the rulebook and the journal take the field rules and the audit writes (another helper)",
-    "auth.py": "issue 8: the journal takes the audit writes (another helper); the sessions went to sessions.py",
-    # Not split on the Streamlit side of issue 8 (house-ui): outside it, left for the lead to assign.
-}
 
 
 def imported(path: Path) -> set[str]:
@@ -139,12 +132,7 @@ def test_charts_read_no_boundaries_reference_or_database():
 # ---- module size ----------------------------------------------------------------------------------
 
 
-def _module_param(path: Path):
-    reason = LONG_FOR_NOW.get(relative(path).removeprefix("sipantau/"))
-    return pytest.param(path, marks=pytest.mark.xfail(reason=reason, strict=True)) if reason else path
-
-
-@pytest.mark.parametrize("module", [_module_param(p) for p in sorted(PACKAGE.rglob("*.py"))],
+@pytest.mark.parametrize("module", sorted(PACKAGE.rglob("*.py")),
                          ids=lambda p: relative(p))
 def test_no_module_is_longer_than_a_reader_can_hold(module):
     assert len(module.read_text(encoding="utf-8").splitlines()) <= MAX_LINES

@@ -320,14 +320,14 @@ def test_without_the_locks_the_unique_index_still_allows_one_correction(engine, 
     """The indexes are the proof, not the locks: with the advisory locks taken away, writers
     that all pass the check are stopped by the database and told what the check says."""
     original, correct = _correctable(engine, admin, kind)
-    monkeypatch.setattr("sipantau.reports._lock", lambda *_args: None)
+    monkeypatch.setattr("sipantau.reports.core._lock", lambda *_args: None)
     winners = _winners_and_losers(_race(correct), "mengoreksi", f"data #{original} sudah dikoreksi")
     table = m.Base.metadata.tables[kind]
     assert len(winners) == 1 and len(_rows(engine, table, table.c.replaces_id == original)) == 1
 
 
 def test_without_the_locks_the_unique_index_still_allows_one_nphd(engine, admin, monkeypatch):
-    monkeypatch.setattr("sipantau.reports._lock", lambda *_args: None)
+    monkeypatch.setattr("sipantau.reports.core._lock", lambda *_args: None)
     winners = _winners_and_losers(_race(lambda i: _agreement(engine, admin, value=AGREED + i)),
                                   "mengoreksi", "sudah tercatat")
     na = m.NphdAgreement.__table__

@@ -297,7 +297,7 @@ def test_an_nphd_disbursement_and_its_checks(app, engine):
                               signed_date=date(2024, 6, 1), replaces_id=agreement["id"] if agreement else None)
         agreement = current_agreement(engine, "TNI")
     with engine.connect() as conn:
-        from sipantau.reports import _disbursed
+        from sipantau.reports.nphd import _disbursed
 
         room = agreement["agreed_value"] - _disbursed(conn, agreement)
     at = open_page(login(app, "operator.pangkep"), "report_nphd")

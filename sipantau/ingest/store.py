@@ -19,6 +19,7 @@ from sipantau.ingest.checks import ImportPreview, tranche_key, validate
 from sipantau.ingest.columns import KINDS, MAX_TRANCHES
 from sipantau.ingest.files import parse_upload
 from sipantau.ingest.refusals import WHOLE_ROW, ImportRefused, refusal_message
+from sipantau.models import na, nd
 from sipantau.reports import InvalidInput, OutOfScope, Receipt
 
 
@@ -156,7 +157,7 @@ def _agreement(conn: Connection, actor: Actor, baris: int, row: dict, outcome: _
         outcome.errors.append((baris, "wilayah", rules.out_of_scope(actor.username, row["wilayah"])))
         return None
     current = reports.current_agreement(conn, row["pemilihan"], row["wilayah"], row["mitra"])
-    if current is not None and _id_by_key(conn, reports.na, row["kunci"]) is None:
+    if current is not None and _id_by_key(conn, na, row["kunci"]) is None:
         if (current["agreed_value"], current["signed_date"]) != (row["nilai_nphd"], row["tanggal_tanda_tangan"]):
             outcome.errors.append((baris, WHOLE_ROW, f"NPHD {row['mitra']} untuk wilayah {row['wilayah']} sudah "
                                    f"tercatat (#{current['id']}) dengan nilai atau tanggal tanda tangan lain; "
@@ -178,7 +179,7 @@ def _id_by_key(conn: Connection, table, key: str) -> int | None:
 def _write_tranche(conn: Connection, actor: Actor, baris: int, row: dict, n: int, agreement_id: int,
                    outcome: _Outcome) -> None:
     amount, when, key = int(row[f"tahap_{n}_jumlah"]), row[f"tahap_{n}_tanggal"], tranche_key(row, n)
-    stored = _stored_tranche(conn, agreement_id, n) if _id_by_key(conn, reports.nd, key) is None else None
+    stored = _stored_tranche(conn, agreement_id, n) if _id_by_key(conn, nd, key) is None else None
     if stored is not None:
         if (stored["amount"], stored["disbursed_date"]) == (amount, when):
             outcome.receipts.append(Receipt("nphd_disbursement", stored["id"], stored["recorded_at"], True))
@@ -196,7 +197,6 @@ def _write_tranche(conn: Connection, actor: Actor, baris: int, row: dict, n: int
 
 def _stored_tranche(conn: Connection, agreement_id: int, tranche: int) -> dict | None:
     """The current disbursement of this tranche under any version of the agreement."""
-    na, nd = reports.na, reports.nd
     agreement = conn.execute(select(na).where(na.c.id == agreement_id)).mappings().one()
     versions = select(na.c.id).where(*(na.c[k] == agreement[k] for k in ("election_code", "region_code",
                                                                          "counterparty_code")))
